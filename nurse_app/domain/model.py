@@ -331,7 +331,7 @@ class CallAttempt:
 
 @dataclass(frozen=True, slots=True)
 class Answer:
-    """One answered item. ``ordinal`` is the scored value of a choice; satisfaction items carry a 1–5 ordinal."""
+    """One answered item. ``ordinal`` is the scored value of a choice; satisfaction answers carry 1–5."""
 
     link_id: str
     value: object

@@ -92,6 +92,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (CacheError, DomainError) as error:
         print(f"nurse-station: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:
+        # Output piped into `head` and closed early: not an error of ours.
+        sys.stderr.close()
+        return 0
     return EXIT_USAGE
 
 

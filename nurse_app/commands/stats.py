@@ -12,7 +12,7 @@ from nurse_app.domain.errors import DomainError
 from nurse_app.domain.metrics import GroupBy, Period, RateTable
 from nurse_app.domain.model import DEFAULT_ZONE
 from nurse_app.store.engine import open_cache_for
-from nurse_app.store.metrics_sql import rate_table_sql
+from nurse_app.store.metrics_sql import rate_table as rate_table_sql
 
 
 def local_midnight_utc(day: date, zone: str = DEFAULT_ZONE) -> datetime:
@@ -44,7 +44,7 @@ def run_stats(args: argparse.Namespace, cache_path: Path) -> int:
     as_of = args.now or datetime.now(timezone.utc)
     engine = open_cache_for(cache_path)
     with engine.connect() as conn:
-        table = rate_table_sql(conn, period=period, as_of=as_of, by=GroupBy(args.by), zone=zone)
+        table = rate_table_sql(conn, period, as_of=as_of, by=GroupBy(args.by), zone=zone)
     engine.dispose()
     if args.format == "json":
         print(json.dumps(stats_document(table, args, zone), ensure_ascii=False, indent=2))

@@ -74,7 +74,7 @@ def play_enrollment(rng: random.Random, tasks: list[FollowUpTask], ctx: CallCont
     for task in tasks:
         if task.status is not TaskStatus.PENDING or task.due_at > ctx.now:
             continue
-        if rng.random() < 0.03:
+        if rng.random() < 0.012:
             continue  # forgotten entirely: the sweep will mark it missed
         when = _first_call_time(rng, task, ctx)
         while when is not None and when <= ctx.now and when <= task.window_end:
@@ -86,7 +86,7 @@ def _first_call_time(rng: random.Random, task: FollowUpTask, ctx: CallContext) -
     if rng.random() < ctx.promptness:
         delay = rng.uniform(0.3, min(20.0, window_hours * 0.8))
     else:
-        delay = rng.uniform(min(20.0, window_hours * 0.8), window_hours * 1.1)
+        delay = rng.uniform(min(20.0, window_hours * 0.6), window_hours * 1.02)
     return next_calling_moment(task.due_at + timedelta(hours=delay), ctx.hours)
 
 

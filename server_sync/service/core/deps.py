@@ -1,0 +1,89 @@
+"""FastAPI dependencies as ``Annotated`` aliases: the database, settings, the caller, role checks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from sqlalchemy.orm import Session
+
+from nurse_app.domain.model import Role, utc_now
+from server_sync.service.auth import service as auth_service
+from server_sync.service.auth.tokens import read_access_token
+from server_sync.service.core import meta
+from server_sync.service.core.config import Settings
+from server_sync.service.core.db import Database
+from server_sync.service.core.errors import ServiceError, forbidden
+
+
+def get_database(request: Request) -> Database:
+    return request.app.state.database
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_session(database: Annotated[Database, Depends(get_database)]) -> Iterator[Session]:
+    with database.session() as db_session:
+        yield db_session
+
+
+DatabaseDep = Annotated[Database, Depends(get_database)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def token_secret(request: Request) -> str:
+    """The access-token signing key: from settings, else generated into ``server_meta``."""
+    state = request.app.state
+    if getattr(state, "token_secret", None) is None:
+        secret = state.settings.secret_key
+        if not secret:
+            with state.database.session() as db_session:
+                secret = meta.get_value(db_session=db_session, key=meta.SECRET_KEY)
+        if not secret:
+            raise RuntimeError("no token secret: run `followup-server migrate` first")
+        state.token_secret = secret
+    return state.token_secret
+
+
+SecretDep = Annotated[str, Depends(token_secret)]
+
+
+def get_principal(
+    database: DatabaseDep, secret: SecretDep, authorization: Annotated[str | None, Header()] = None
+) -> auth_service.Principal:
+    """The caller named by ``Authorization: Bearer <access token>``; 401/403 otherwise."""
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise ServiceError(401, "token_invalid", "log in first (Authorization: Bearer <token>)")
+    now = utc_now()
+    claims = read_access_token(secret=secret, token=token.strip(), now=now)
+    with database.session() as db_session:
+        if not auth_service.session_is_live(db_session=db_session, session_id=claims.session_id, now=now):
+            raise ServiceError(401, "token_invalid", "the session has ended: log in again")
+        user = auth_service.load_user(db_session=db_session, username=claims.username)
+    if user is None or not user.active:
+        raise ServiceError(403, "account_disabled", "this account is disabled: ask the ward manager")
+    return auth_service.Principal(user=user, session_id=claims.session_id, device_id=claims.device_id)
+
+
+CurrentUser = Annotated[auth_service.Principal, Depends(get_principal)]
+
+
+def require_role(*roles: Role) -> Callable[[auth_service.Principal], auth_service.Principal]:
+    """A dependency that admits only callers with one of ``roles``."""
+    allowed = frozenset(roles)
+
+    def check(principal: CurrentUser) -> auth_service.Principal:
+        if principal.user.role not in allowed:
+            raise forbidden(f"needs role {' or '.join(sorted(r.value for r in allowed))}")
+        return principal
+
+    return check
+
+
+AdminUser = Annotated[auth_service.Principal, Depends(require_role(Role.ADMIN))]
+ManagerUser = Annotated[auth_service.Principal, Depends(require_role(Role.WARD_MANAGER, Role.ADMIN))]

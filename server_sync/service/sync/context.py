@@ -1,0 +1,279 @@
+"""The working state of one push batch: rows loaded once, changes and audit rows buffered.
+
+Rows a batch may modify are loaded together up front with ``FOR UPDATE`` (in a
+fixed order, so concurrent batches lock in the same order); everything written
+besides the records themselves is buffered and inserted in bulk at the end,
+after which the change counter is taken — the last step before commit.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session
+
+from nurse_app.domain.model import Role, User
+from server_sync.service.audit.models import AuditEventRow
+from server_sync.service.core.counter import take_numbers
+from server_sync.service.records.models import ROW_TYPES, PatientWardRow, RecordColumns, RecordHistoryRow
+from server_sync.service.sync.models import ChangeRow, SyncIssueRow
+
+_CHUNK = 500
+
+# Payload fields naming the records a mutation refers to, loaded in bulk before applying.
+_REFERENCES = {
+    "encounter": (("patient_id", "patient"),),
+    "enrollment": (("encounter_id", "encounter"), ("patient_id", "patient")),
+    "task": (("patient_id", "patient"),),
+    "call_attempt": (("task_id", "task"),),
+    "response": (("task_id", "task"),),
+    "alert": (("task_id", "task"),),
+}
+
+
+class Rejected(Exception):
+    """This mutation can never apply (bad payload, wrong ward, unknown reference)."""
+
+
+@dataclass(slots=True)
+class _Emission:
+    entity: str
+    row: RecordColumns
+    op: str
+    flags: str = ""
+
+
+@dataclass(slots=True)
+class BatchContext:
+    db_session: Session
+    user: User
+    device_id: str
+    client_id: str
+    now: datetime
+    # A bulk import (seed-demo) of history: completions are attributed to the task's assignee.
+    importing: bool = False
+    _rows: dict[tuple[str, str], RecordColumns | None] = field(default_factory=dict)
+    _patient_wards: dict[str, set[str]] = field(default_factory=dict)
+    _emissions: dict[tuple[str, str], _Emission] = field(default_factory=dict)
+    _audit: list[dict[str, Any]] = field(default_factory=list)
+    _history: list[dict[str, Any]] = field(default_factory=list)
+    _issues: list[dict[str, Any]] = field(default_factory=list)
+
+    # --- scope ---------------------------------------------------------------------------
+
+    @property
+    def is_admin(self) -> bool:
+        return self.user.role is Role.ADMIN
+
+    def require_ward(self, ward_code: str | None, what: str) -> None:
+        """Reject (not 403) a record outside the pusher's wards; the rest of the batch goes on."""
+        if self.is_admin:
+            return
+        if ward_code is None or ward_code not in self.user.wards:
+            raise Rejected(f"{what} belongs to ward {ward_code or '(none)'}, not one of your wards")
+
+    def patient_wards(self, patient_id: str) -> set[str]:
+        if patient_id not in self._patient_wards:
+            codes = self.db_session.scalars(
+                select(PatientWardRow.ward_code).where(PatientWardRow.patient_id == patient_id)
+            ).all()
+            self._patient_wards[patient_id] = set(codes)
+        return self._patient_wards[patient_id]
+
+    def link_patient_ward(self, patient_id: str, ward_code: str) -> bool:
+        """Make a patient visible to a ward; True when the link is new."""
+        wards = self.patient_wards(patient_id)
+        if ward_code in wards:
+            return False
+        self.db_session.add(PatientWardRow(patient_id=patient_id, ward_code=ward_code))
+        wards.add(ward_code)
+        return True
+
+    # --- rows ------------------------------------------------------------------------------
+
+    def prefetch(self, wanted: dict[str, Iterable[str]], *, lock: bool) -> None:
+        """Load the rows of ``wanted`` (entity → ids) in bulk; ``lock`` takes them FOR UPDATE."""
+        for entity in sorted(wanted):
+            model = ROW_TYPES[entity]
+            ids = sorted({i for i in wanted[entity] if (entity, i) not in self._rows})
+            for start in range(0, len(ids), _CHUNK):
+                chunk = ids[start : start + _CHUNK]
+                query = select(model).where(model.id.in_(chunk)).order_by(model.id)
+                if lock:
+                    query = query.with_for_update()
+                found = {row.id: row for row in self.db_session.scalars(query)}
+                for record_id in chunk:
+                    self._rows[(entity, record_id)] = found.get(record_id)
+        patient_ids = [i for i in wanted.get("patient", ()) if i not in self._patient_wards]
+        for start in range(0, len(patient_ids), _CHUNK):
+            chunk = patient_ids[start : start + _CHUNK]
+            for patient_id in chunk:
+                self._patient_wards[patient_id] = set()
+            links = self.db_session.execute(
+                select(PatientWardRow.patient_id, PatientWardRow.ward_code).where(
+                    PatientWardRow.patient_id.in_(chunk)
+                )
+            )
+            for patient_id, ward_code in links:
+                self._patient_wards[patient_id].add(ward_code)
+
+    def prefetch_for(self, mutations: Iterable[Any]) -> None:
+        """Lock the records a batch writes and load the records it refers to, in bulk."""
+        targets: dict[str, set[str]] = {}
+        references: dict[str, set[str]] = {}
+        for mutation in mutations:
+            if mutation.entity == "audit_event":
+                continue
+            targets.setdefault(mutation.entity, set()).add(mutation.entity_id)
+            for field_name, entity in _REFERENCES.get(mutation.entity, ()):
+                value = mutation.payload.get(field_name)
+                if isinstance(value, str):
+                    references.setdefault(entity, set()).add(value)
+        self.prefetch(targets, lock=True)
+        self.prefetch(references, lock=False)
+
+    def row(self, entity: str, record_id: str) -> Any:
+        """The current row of a record (None when unknown), from the batch's cache if loaded."""
+        key = (entity, record_id)
+        if key not in self._rows:
+            with self.db_session.no_autoflush:
+                self._rows[key] = self.db_session.get(ROW_TYPES[entity], record_id)
+        return self._rows[key]
+
+    def add_row(self, entity: str, row: RecordColumns) -> None:
+        self.db_session.add(row)
+        self._rows[(entity, row.id)] = row
+
+    def remember_version(self, entity: str, row: RecordColumns) -> None:
+        """Keep the row's current payload as history before it changes (merge base for later pushes)."""
+        self._history.append(
+            {"entity": entity, "entity_id": row.id, "version": row.version, "payload": row.payload}
+        )
+
+    def history_payload(self, entity: str, record_id: str, version: int) -> dict[str, Any] | None:
+        """The payload a record had at ``version`` (this batch's buffer first), or None if unknown."""
+        for item in reversed(self._history):
+            if item["entity"] == entity and item["entity_id"] == record_id and item["version"] == version:
+                return item["payload"]
+        row = self.db_session.get(RecordHistoryRow, (entity, record_id, version))
+        return None if row is None else row.payload
+
+    # --- side effects ------------------------------------------------------------------------
+
+    def emit(self, entity: str, row: RecordColumns, op: str = "upsert", flags: str = "") -> None:
+        """Queue a change-feed entry for the row (the newest state is written at finish)."""
+        self._emissions.pop((entity, row.id), None)  # re-insert: feed order follows the last change
+        self._emissions[(entity, row.id)] = _Emission(entity, row, op, flags)
+
+    def _wards_of(self, emission: _Emission) -> list[str | None]:
+        if emission.entity == "patient":
+            return sorted(self.patient_wards(emission.row.id)) or [None]
+        return [emission.row.ward_code]
+
+    def audit(self, action: str, entity: str, entity_id: str, detail: str = "sync push") -> None:
+        self._audit.append(
+            {
+                "id": str(uuid.uuid4()),
+                "actor": self.user.username,
+                "action": action,
+                "entity": entity,
+                "entity_id": entity_id,
+                "at": self.now,
+                "device": self.device_id,
+                "detail": detail,
+                "source": "server",
+            }
+        )
+
+    def has_audit(self, event_id: str) -> bool:
+        return any(item["id"] == event_id for item in self._audit)
+
+    def add_client_audit(self, event: Any) -> None:
+        """Keep an audit event recorded on a desk (e.g. a phone number revealed on screen)."""
+        self._audit.append(
+            {
+                "id": event.id,
+                "actor": event.actor[:64],
+                "action": event.action.value,
+                "entity": event.entity[:16],
+                "entity_id": event.entity_id[:64],
+                "at": event.at,
+                "device": (event.device or self.device_id)[:64],
+                "detail": event.detail[:255],
+                "source": "client",
+            }
+        )
+
+    def issue(self, *, mutation: Any, kind: str, reason: str) -> None:
+        self._issues.append(
+            {
+                "id": str(uuid.uuid4()),
+                "client_id": self.client_id,
+                "username": self.user.username,
+                "mutation_id": mutation.mutation_id,
+                "seq": mutation.seq,
+                "entity": mutation.entity,
+                "entity_id": mutation.entity_id[:64],
+                "kind": kind,
+                "reason": reason[:500],
+                "payload": mutation.payload,
+                "created_at": self.now,
+            }
+        )
+
+    def finish(self) -> None:
+        """Write everything buffered; the change counter is taken last and held until commit."""
+        self.db_session.flush()
+        for table, rows in ((RecordHistoryRow, self._history), (AuditEventRow, self._audit)):
+            for start in range(0, len(rows), _CHUNK):
+                self.db_session.execute(insert(table), rows[start : start + _CHUNK])
+        for start in range(0, len(self._issues), _CHUNK):
+            self.db_session.execute(insert(SyncIssueRow), self._issues[start : start + _CHUNK])
+        self._write_changes()
+
+    def _write_changes(self) -> None:
+        emissions = list(self._emissions.values())
+        if not emissions:
+            return
+        by_entity: dict[str, list[str]] = defaultdict(list)
+        for emission in emissions:
+            by_entity[emission.entity].append(emission.row.id)
+        # Only the newest entry per record stays in the feed: a first pull downloads each record once.
+        for entity, ids in sorted(by_entity.items()):
+            for start in range(0, len(ids), _CHUNK):
+                self.db_session.execute(
+                    delete(ChangeRow).where(
+                        ChangeRow.entity == entity,
+                        ChangeRow.entity_id.in_(sorted(ids[start : start + _CHUNK])),
+                    )
+                )
+        wards = [self._wards_of(emission) for emission in emissions]
+        total = sum(len(codes) for codes in wards)
+        number = take_numbers(db_session=self.db_session, count=total)
+        rows = []
+        for emission, ward_codes in zip(emissions, wards, strict=True):
+            row = emission.row
+            deleted = emission.op == "delete"
+            for ward_code in ward_codes:
+                rows.append(
+                    {
+                        "change_no": number,
+                        "entity": emission.entity,
+                        "entity_id": row.id,
+                        "ward_code": ward_code,
+                        "op": emission.op,
+                        "payload": None if deleted else row.payload,
+                        "server_version": row.version,
+                        "flags": emission.flags,
+                        "changed_at": self.now,
+                    }
+                )
+                number += 1
+        for start in range(0, len(rows), _CHUNK):
+            self.db_session.execute(insert(ChangeRow), rows[start : start + _CHUNK])

@@ -1,0 +1,147 @@
+"""The sync outbox: every local change is queued here in the same transaction that makes it.
+
+DESIGN "Sync": each install has a persistent ``client_id``; each outbox row an
+increasing ``seq`` (SQLite AUTOINCREMENT, never reused) and a ``mutation_id``.
+Acknowledged rows are kept 30 days so a server restored from backup can be
+re-sent what it lost.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from nurse_app.domain.codec import entity_to_payload
+from nurse_app.store.models import OutboxRow, SyncStateRow
+
+ACK_RETENTION = timedelta(days=30)
+CLIENT_ID_KEY = "client_id"
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxEntry:
+    seq: int
+    mutation_id: str
+    entity: str
+    entity_id: str
+    op: str
+    payload: dict
+    created_at: datetime
+    acked_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxStats:
+    pending: int
+    oldest_pending_at: datetime | None
+
+
+def get_state(session: Session, key: str) -> str | None:
+    row = session.get(SyncStateRow, key)
+    return None if row is None else row.value
+
+
+def set_state(session: Session, key: str, value: str) -> None:
+    session.merge(SyncStateRow(key=key, value=value))
+
+
+def client_id(session: Session) -> str:
+    """This install's persistent client id, made on first use."""
+    value = get_state(session, CLIENT_ID_KEY)
+    if value is None:
+        value = str(uuid.uuid4())
+        set_state(session, CLIENT_ID_KEY, value)
+    return value
+
+
+def enqueue(session: Session, entity: str, record: Any, *, now: datetime, op: str = "upsert") -> int:
+    """Queue ``record`` (a synced domain dataclass; all of them carry an ``id``) for push.
+
+    Runs in the caller's transaction, so the change and its outbox row commit
+    (or vanish) together. Returns the assigned ``seq``.
+    """
+    payload = entity_to_payload(record)
+    row = OutboxRow(
+        mutation_id=str(uuid.uuid4()),
+        entity=entity,
+        entity_id=record.id,
+        op=op,
+        payload_json=json.dumps(payload, ensure_ascii=False, separators=(",", ":")),
+        created_at=now,
+    )
+    session.add(row)
+    session.flush()
+    return row.seq
+
+
+def _entry(row: OutboxRow) -> OutboxEntry:
+    return OutboxEntry(
+        row.seq,
+        row.mutation_id,
+        row.entity,
+        row.entity_id,
+        row.op,
+        json.loads(row.payload_json),
+        row.created_at,
+        row.acked_at,
+    )
+
+
+def pending_batch(session: Session, *, max_count: int = 200, max_bytes: int = 512_000) -> list[OutboxEntry]:
+    """The oldest unacknowledged entries in seq order, bounded in count and in payload bytes."""
+    rows = session.scalars(
+        select(OutboxRow).where(OutboxRow.acked_at.is_(None)).order_by(OutboxRow.seq).limit(max_count)
+    )
+    batch: list[OutboxEntry] = []
+    size = 0
+    for row in rows:
+        size += len(row.payload_json.encode())
+        if batch and size > max_bytes:
+            break
+        batch.append(_entry(row))
+    return batch
+
+
+def journal_since(session: Session, *, after_seq: int, limit: int = 200) -> list[OutboxEntry]:
+    """Entries (acknowledged or not) after ``after_seq``: re-pushed when the server epoch changes."""
+    rows = session.scalars(
+        select(OutboxRow).where(OutboxRow.seq > after_seq).order_by(OutboxRow.seq).limit(limit)
+    )
+    return [_entry(row) for row in rows]
+
+
+def acknowledge(session: Session, seqs: list[int], *, at: datetime) -> None:
+    if seqs:
+        session.execute(
+            update(OutboxRow).where(OutboxRow.seq.in_(seqs), OutboxRow.acked_at.is_(None)).values(acked_at=at)
+        )
+
+
+def stats(session: Session) -> OutboxStats:
+    count, oldest = session.execute(
+        select(func.count(), func.min(OutboxRow.created_at)).where(OutboxRow.acked_at.is_(None))
+    ).one()
+    return OutboxStats(int(count), oldest)
+
+
+def has_pending(session: Session, entity: str, entity_id: str) -> bool:
+    """True while a local change of this record waits for push: a pull must not overwrite it."""
+    return (
+        session.scalar(
+            select(OutboxRow.seq)
+            .where(OutboxRow.entity == entity, OutboxRow.entity_id == entity_id, OutboxRow.acked_at.is_(None))
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def purge_acknowledged(session: Session, *, now: datetime) -> int:
+    result = session.execute(delete(OutboxRow).where(OutboxRow.acked_at < now - ACK_RETENTION))
+    return result.rowcount or 0

@@ -14,6 +14,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from nurse_app.commands.scales import add_scales_parser
 from nurse_app.domain.errors import DomainError
 from nurse_app.domain.model import DEFAULT_ZONE
 from nurse_app.paths import default_cache_path
@@ -53,6 +54,15 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=7)
     demo.add_argument("--now", type=_parse_moment, default=None, help="pretend the current time is this")
     demo.add_argument("--force", action="store_true", help="replace an existing cache file")
+    demo.add_argument("--password", default="demo1234", help="offline-login password of the demo accounts")
+
+    desk = commands.add_parser("desk", help="open the nurse's desk (the desktop app)")
+    # SUPPRESS: "desk --cache X" and "--cache X desk" both work, and neither erases the other.
+    desk.add_argument("--cache", type=Path, default=argparse.SUPPRESS, help="encrypted cache file")
+    desk.add_argument("--user", default=None, help="username to pre-fill on the login screen")
+    desk.add_argument(
+        "--lang", choices=["zh_CN", "en"], default=None, help="language (default: saved setting)"
+    )
 
     work = commands.add_parser("worklist", help="print a ward's follow-up worklist")
     work.add_argument("--ward", required=True, action="append", help="ward code (repeatable)")
@@ -70,6 +80,11 @@ def build_parser() -> argparse.ArgumentParser:
     stats.add_argument("--by", choices=["ward", "nurse", "plan", "month"], default="ward")
     stats.add_argument("--format", choices=["table", "json", "csv"], default="table")
     stats.add_argument("--now", type=_parse_moment, default=None)
+
+    designer = commands.add_parser("designer", help="open the scale designer (administrators)")
+    designer.add_argument("file", nargs="?", type=Path, default=None, help="a scale in our JSON format")
+
+    add_scales_parser(commands)
     return parser
 
 
@@ -85,10 +100,24 @@ def main(argv: Sequence[str] | None = None) -> int:
             from nurse_app.commands.worklist import run_worklist
 
             return run_worklist(args, cache_path)
+        if args.command == "desk":
+            # The one place nurse_app reaches into ui: the CLI is the desktop's entry point.
+            from ui.app import run_desk
+
+            return run_desk(args, cache_path)
         if args.command == "stats":
             from nurse_app.commands.stats import run_stats
 
             return run_stats(args, cache_path)
+        if args.command == "designer":
+            # Like "desk": the CLI is the desktop's entry point; imported here so other commands skip Qt.
+            from ui.designer.app import run_designer
+
+            return run_designer(args.file)
+        if args.command == "scales":
+            from nurse_app.commands.scales import run_scales
+
+            return run_scales(args, cache_path)
     except (CacheError, DomainError) as error:
         print(f"nurse-station: {error}", file=sys.stderr)
         return EXIT_USAGE

@@ -5,12 +5,19 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from nurse_app.demo.generate import DEMO_ADMIN, DEMO_MANAGER, DEMO_NURSE
 from nurse_app.demo.load import load_demo
 from nurse_app.domain.errors import DomainError
-from nurse_app.store.engine import open_cache_for
+from nurse_app.security.offline_login import set_offline_verifier
+from nurse_app.store.engine import open_cache_for, session_factory
+
+DEMO_PASSWORD = "demo1234"
+# Longer than the 72 h after an online login: a demo PC never logs in online, and a demo
+# cache that locks everyone out after three days helps nobody.
+DEMO_OFFLINE_VALIDITY = timedelta(days=30)
 
 
 def _print_progress(done: int, total: int) -> None:
@@ -34,6 +41,11 @@ def run_demo_data(args: argparse.Namespace, cache_path: Path) -> int:
     engine = open_cache_for(cache_path)
     try:
         counts = load_demo(engine, patients=args.patients, seed=args.seed, now=now, progress=_print_progress)
+        password = getattr(args, "password", DEMO_PASSWORD)
+        valid_until = max(now, datetime.now(timezone.utc)) + DEMO_OFFLINE_VALIDITY
+        with session_factory(engine).begin() as session:
+            for username in (DEMO_NURSE, DEMO_MANAGER, DEMO_ADMIN):
+                set_offline_verifier(session, username, password, valid_until)
     finally:
         engine.dispose()
     print(file=sys.stderr)

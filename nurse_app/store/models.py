@@ -163,6 +163,8 @@ class TaskRow(Base):
     __table_args__ = (
         # The worklist filters by ward and status and orders by due time.
         Index("ix_tasks_ward_status_due", "ward_code", "status", "due_at"),
+        # "Done today": completed tasks are most of a ward's history, so the day must be an index range.
+        Index("ix_tasks_ward_status_completed", "ward_code", "status", "completed_at"),
         Index("ix_tasks_assignee_status_due", "assignee", "status", "due_at"),
         Index("ix_tasks_window_end", "window_end"),
     )
@@ -272,3 +274,23 @@ class SyncStateRow(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class DraftRow(Base):
+    """A scale being filled during a call, saved every few seconds so a crash or power cut loses nothing.
+
+    Local only (never pushed): the submitted Response is the record; its draft is deleted then.
+    The draft keeps the scale version it was started on, so a version retired meanwhile still submits.
+    """
+
+    __tablename__ = "drafts"
+
+    task_id: Mapped[str] = mapped_column(IdColumn, primary_key=True)
+    questionnaire_code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    questionnaire_version: Mapped[int] = mapped_column(Integer)
+    answers_json: Mapped[str] = mapped_column(Text)
+    saved_by: Mapped[str] = mapped_column(String(64))
+    saved_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    # "On reopening the app the draft is offered back": looked up by the logged-in nurse.
+    __table_args__ = (Index("ix_drafts_saved_by", "saved_by", "saved_at"),)

@@ -145,3 +145,16 @@ def has_pending(session: Session, entity: str, entity_id: str) -> bool:
 def purge_acknowledged(session: Session, *, now: datetime) -> int:
     result = session.execute(delete(OutboxRow).where(OutboxRow.acked_at < now - ACK_RETENTION))
     return result.rowcount or 0
+
+
+def pending_keys(session: Session) -> set[tuple[str, str]]:
+    """Every (entity, entity_id) with a change waiting for push: ``has_pending`` for a whole pull page."""
+    rows = session.execute(
+        select(OutboxRow.entity, OutboxRow.entity_id).where(OutboxRow.acked_at.is_(None)).distinct()
+    )
+    return {(entity, entity_id) for entity, entity_id in rows}
+
+
+def has_pending_any(session: Session) -> bool:
+    """True while anything waits for push."""
+    return session.scalar(select(OutboxRow.seq).where(OutboxRow.acked_at.is_(None)).limit(1)) is not None

@@ -1,0 +1,1 @@
+"""Revisions of the local cache schema (alembic skips this file)."""

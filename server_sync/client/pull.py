@@ -1,0 +1,102 @@
+"""Pull: download the change feed page by page; each page and its cursor commit in one transaction.
+
+A 410 (cursor older than the tombstone window) starts a full re-download from
+cursor 0 that keeps every pending local change; when it completes, local
+records the service no longer has (their tombstones were purged) are swept.
+The re-download restarts from 0 if interrupted, because the sweep needs to
+have seen the whole feed. A 409 ``epoch_changed`` propagates: the caller
+re-pushes the journal and resets the cursor first (see ``recovery``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from server_sync.client import state
+from server_sync.client.apply import ChangeWriter, Held, Key
+from server_sync.client.auth import Authenticator
+from server_sync.client.errors import CursorExpired
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PAGE_SIZE = 2000
+
+
+@dataclass(slots=True)
+class PullResult:
+    pulled: int = 0
+    upserted: int = 0
+    deleted: int = 0
+    held: int = 0
+    pages: int = 0
+    redownloaded: bool = False
+    swept: int = 0
+
+
+class Puller:
+    def __init__(
+        self, auth: Authenticator, sessions: Callable[[], Session], *, page_size: int = DEFAULT_PAGE_SIZE
+    ) -> None:
+        self.auth = auth
+        self.sessions = sessions
+        self.page_size = page_size
+
+    def pull(self) -> PullResult:
+        """Pull until the feed is exhausted. Raises EpochChanged (caller recovers) and transport errors."""
+        try:
+            return self._pull()
+        except CursorExpired:
+            log.info("pull cursor expired: downloading everything again (pending changes are kept)")
+            with self.sessions() as session, session.begin():
+                state.set_value(session, state.REDOWNLOAD, "1")
+                state.set_value(session, state.CURSOR, 0)
+            result = self._pull()
+            result.redownloaded = True
+            return result
+
+    def _pull(self) -> PullResult:
+        result = PullResult()
+        with self.sessions() as session:
+            cursor = state.get_int(session, state.CURSOR)
+            epoch = state.get_str(session, state.EPOCH)
+            redownload = state.get_int(session, state.REDOWNLOAD) == 1
+            held = Held.load(session)
+        seen: set[Key] | None = set() if redownload else None
+        if redownload:
+            cursor = 0  # an interrupted re-download starts over: the sweep must see everything
+        while True:
+            params: dict[str, object] = {"cursor": cursor, "limit": self.page_size}
+            if epoch:
+                params["epoch"] = epoch
+            page = self.auth.request("GET", "/sync/pull", params=params).body
+            with self.sessions() as session, session.begin():
+                writer = ChangeWriter(session, held)
+                applied = writer.apply(page["changes"])
+                if seen is not None:
+                    seen.update(applied.keys)
+                if page["has_more"]:
+                    if applied.upserted:
+                        writer.retry_orphans()
+                else:
+                    writer.retry_orphans()
+                    writer.release_pending()
+                    if seen is not None:
+                        result.swept = writer.sweep_unseen(seen)
+                        state.set_value(session, state.REDOWNLOAD, "0")
+                held.save(session)
+                state.set_value(session, state.CURSOR, page["next_cursor"])
+                if not epoch:
+                    epoch = page["server_epoch"]
+                    state.set_value(session, state.EPOCH, epoch)
+            cursor = page["next_cursor"]
+            result.pages += 1
+            result.pulled += len(page["changes"])
+            result.upserted += applied.upserted
+            result.deleted += applied.deleted
+            result.held = len(held.changes)
+            if not page["has_more"]:
+                return result

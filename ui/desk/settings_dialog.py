@@ -1,0 +1,126 @@
+"""Settings: server, CA bundle, ward, language, font size, voice; calling hours shown read-only."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QWidget,
+)
+
+from nurse_app.domain.model import Ward
+from ui.desk import settings as s
+from ui.desk.settings import DeskSettings
+from ui.i18n import LANGUAGES, _, current_language
+
+
+def _with_browse(edit: QLineEdit, browse: QPushButton) -> QHBoxLayout:
+    row = QHBoxLayout()
+    row.setContentsMargins(0, 0, 0, 0)
+    row.addWidget(edit, 1)
+    row.addWidget(browse)
+    return row
+
+
+class SettingsDialog(QDialog):
+    """Edits :class:`DeskSettings`; the caller applies language and font after ``accept``."""
+
+    def __init__(
+        self, settings: DeskSettings, ward: Ward | None, wards: tuple[str, ...], parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.settings = settings
+        self.setWindowTitle(_("Settings"))
+        self.setMinimumWidth(560)
+        self.server_url = QLineEdit(settings.get(s.SERVER_URL))
+        self.server_url.setPlaceholderText("https://followup.hospital.local")
+        self.ca_bundle = QLineEdit(settings.get(s.CA_BUNDLE))
+        self.ca_browse = QPushButton(_("Browse…"))
+        self.ca_browse.clicked.connect(lambda: self._browse_file(self.ca_bundle, _("CA bundle")))
+        self.ward = QComboBox()
+        self.ward.addItem(_("All my wards"), "")
+        for code in wards:
+            self.ward.addItem(code, code)
+        self.ward.setCurrentIndex(max(self.ward.findData(settings.get(s.WARD)), 0))
+        self.language = QComboBox()
+        for code, name in LANGUAGES.items():
+            self.language.addItem(name, code)
+        # The language on screen (a --lang override may differ from the saved one).
+        self.language.setCurrentIndex(max(self.language.findData(current_language()), 0))
+        self.font_size = QComboBox()
+        self.font_size.addItem(_("Normal"), False)
+        self.font_size.addItem(_("Large (easier to read)"), True)
+        self.font_size.setCurrentIndex(1 if settings.get(s.LARGE_FONT) else 0)
+        self.voice_model = QLineEdit(settings.get(s.VOICE_MODEL_PATH))
+        self.voice_browse = QPushButton(_("Browse…"))
+        self.voice_browse.clicked.connect(self._browse_model)
+        self.tts_voice = QLineEdit(settings.get(s.TTS_VOICE))
+        self.tts_voice.setPlaceholderText(_("Default voice"))
+        hours = ward.calling_hours if ward else None
+        self.calling_hours = QLabel(
+            f"{hours.start:%H:%M} – {hours.end:%H:%M} ({hours.zone})" if hours else _("Set by the ward")
+        )
+
+        form = QFormLayout(self)
+        rows = (
+            (_("Server URL"), self.server_url),
+            (_("CA bundle"), _with_browse(self.ca_bundle, self.ca_browse)),
+            (_("Ward"), self.ward),
+            (_("Language"), self.language),
+            (_("Font size"), self.font_size),
+            (_("Voice model"), _with_browse(self.voice_model, self.voice_browse)),
+            (_("Read-aloud voice"), self.tts_voice),
+            (_("Calling hours"), self.calling_hours),
+        )
+        for caption, field in rows:
+            form.addRow(caption, field)
+        for caption, widget in (
+            (_("Server URL"), self.server_url),
+            (_("CA bundle"), self.ca_bundle),
+            (_("Ward"), self.ward),
+            (_("Language"), self.language),
+            (_("Font size"), self.font_size),
+            (_("Voice model"), self.voice_model),
+            (_("Read-aloud voice"), self.tts_voice),
+        ):
+            widget.setAccessibleName(caption)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(_("Save"))
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Cancel"))
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        form.addRow(self.buttons)
+
+    def _browse_file(self, edit: QLineEdit, title: str) -> None:
+        path, _filter = QFileDialog.getOpenFileName(self, title, edit.text())
+        if path:
+            edit.setText(path)
+
+    def _browse_model(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, _("Voice model"), self.voice_model.text())
+        if path:
+            self.voice_model.setText(path)
+
+    def save(self) -> None:
+        settings = self.settings
+        settings.set(s.SERVER_URL, self.server_url.text().strip())
+        settings.set(s.CA_BUNDLE, self.ca_bundle.text().strip())
+        settings.set(s.WARD, self.ward.currentData() or "")
+        settings.set(s.LANGUAGE, self.language.currentData())
+        settings.set(s.LARGE_FONT, bool(self.font_size.currentData()))
+        settings.set(s.VOICE_MODEL_PATH, self.voice_model.text().strip())
+        settings.set(s.TTS_VOICE, self.tts_voice.text().strip())
+        settings.sync()
+
+    def accept(self) -> None:
+        self.save()
+        super().accept()

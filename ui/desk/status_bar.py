@@ -1,0 +1,163 @@
+"""Status bar: online/offline, pending changes and their age, last sync, "Sync now", sync issues."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import (
+    QDialog,
+    QLabel,
+    QListWidget,
+    QProgressBar,
+    QPushButton,
+    QStatusBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ui.desk.busy import BusyTracker, while_alive
+from ui.desk.sync_status import SyncResult, SyncStatus, SyncStatusSource
+from ui.i18n import _, language_notifier
+from ui.operations import Operation
+
+REFRESH_MS = 5000
+
+
+def format_age(age: timedelta | None) -> str:
+    if age is None:
+        return "—"
+    minutes = int(age.total_seconds() // 60)
+    if minutes < 1:
+        return _("just now")
+    if minutes < 60:
+        return _("{n} min ago").format(n=minutes)
+    if minutes < 48 * 60:
+        return _("{n} h ago").format(n=minutes // 60)
+    return _("{n} days ago").format(n=minutes // (24 * 60))
+
+
+class SyncIssuesDialog(QDialog):
+    def __init__(self, status: SyncStatus | None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(_("Sync issues"))
+        issues = QListWidget()
+        issues.setAccessibleName(_("Sync issues"))
+        for issue in status.issues if status else ():
+            issues.addItem(f"{issue.entity} {issue.entity_id[:8]}: {issue.reason}")
+        if issues.count() == 0:
+            issues.addItem(_("No sync issues."))
+        layout = QVBoxLayout(self)
+        layout.addWidget(issues)
+        close = QPushButton(_("Close"))
+        close.clicked.connect(self.accept)
+        layout.addWidget(close)
+
+
+class DeskStatusBar(QStatusBar):
+    def __init__(
+        self, source: SyncStatusSource, busy: BusyTracker, zone: str, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.source = source
+        self.zone = zone
+        self.status: SyncStatus | None = None
+        self._last_result: SyncResult | None = None
+        self._loading = False
+        self.online = QLabel()
+        self.pending = QLabel()
+        self.last_sync = QLabel()
+        self.sync_button = QPushButton()
+        self.sync_button.clicked.connect(self.sync_now)
+        self.issues_button = QPushButton()
+        self.issues_button.setFlat(True)
+        self.issues_button.clicked.connect(self.show_issues)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 0)  # indeterminate: "working", not a percentage
+        self.progress.setMaximumWidth(120)
+        self.progress.setVisible(False)
+        busy.sig_busy_changed.connect(self.progress.setVisible)
+        self.addWidget(self.online)
+        self.addWidget(self.pending)
+        self.addWidget(self.last_sync)
+        self.addPermanentWidget(self.progress)
+        self.addPermanentWidget(self.issues_button)
+        self.addPermanentWidget(self.sync_button)
+        self._timer = QTimer(self)
+        self._timer.setInterval(REFRESH_MS)
+        self._timer.timeout.connect(self.refresh)
+        self._timer.start()
+        language_notifier().sig_language_changed.connect(self.retranslate)
+        self.retranslate()
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Ask the source off the GUI thread (network pool: a sync service may take its time)."""
+        if self._loading:
+            return
+        self._loading = True
+        source = self.source
+        Operation(source.status).success(while_alive(self, self._show)).failure(
+            while_alive(self, self._failed)
+        ).run_in("network")
+
+    def _failed(self, error: Exception) -> None:
+        self._loading = False
+        self.pending.setText(_("Sync state unavailable: {error}").format(error=error))
+
+    def _show(self, status: SyncStatus) -> None:
+        self._loading = False
+        self.status = status
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.sync_button.setText(_("Sync now"))
+        self.sync_button.setAccessibleName(_("Sync now"))
+        status = self.status
+        if status is None:
+            self.online.setText("…")
+            self.pending.setText("")
+            self.last_sync.setText("")
+            self.issues_button.setText(_("Sync issues: {n}").format(n=0))
+            return
+        self.online.setText("● " + (_("Online") if status.online else _("Offline")))
+        self.online.setStyleSheet("color: #15803d;" if status.online else "color: #b45309;")
+        if status.pending:
+            self.pending.setText(
+                _("{n} changes waiting (oldest: {age})").format(
+                    n=status.pending, age=format_age(status.oldest_pending_age)
+                )
+            )
+        else:
+            self.pending.setText(_("All changes synced"))
+        if status.last_success is None:
+            last = _("Last sync: never")
+        else:
+            local = status.last_success.astimezone(ZoneInfo(self.zone)).strftime("%m-%d %H:%M")
+            last = _("Last sync: {time}").format(time=local)
+        if self._last_result is not None and not self._last_result.ok:
+            last += " · " + self._last_result.message
+        self.last_sync.setText(last)
+        self.issues_button.setText(_("Sync issues: {n}").format(n=len(status.issues)))
+        self.issues_button.setAccessibleName(self.issues_button.text())
+
+    def sync_now(self) -> None:
+        self.sync_button.setEnabled(False)
+        source = self.source
+
+        def done(result: SyncResult) -> None:
+            self.sync_button.setEnabled(True)
+            self._last_result = result
+            self.showMessage(result.message, 8000)
+            self.refresh()
+
+        def failed(error: Exception) -> None:
+            done(SyncResult(False, str(error)))
+
+        Operation(source.sync_now).success(while_alive(self, done)).failure(while_alive(self, failed)).run_in(
+            "network"
+        )
+
+    def show_issues(self) -> None:
+        SyncIssuesDialog(self.status, self).exec()

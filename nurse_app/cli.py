@@ -56,14 +56,6 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--force", action="store_true", help="replace an existing cache file")
     demo.add_argument("--password", default="demo1234", help="offline-login password of the demo accounts")
 
-    desk = commands.add_parser("desk", help="open the nurse's desk (the desktop app)")
-    # SUPPRESS: "desk --cache X" and "--cache X desk" both work, and neither erases the other.
-    desk.add_argument("--cache", type=Path, default=argparse.SUPPRESS, help="encrypted cache file")
-    desk.add_argument("--user", default=None, help="username to pre-fill on the login screen")
-    desk.add_argument(
-        "--lang", choices=["zh_CN", "en"], default=None, help="language (default: saved setting)"
-    )
-
     work = commands.add_parser("worklist", help="print a ward's follow-up worklist")
     work.add_argument("--ward", required=True, action="append", help="ward code (repeatable)")
     work.add_argument("--nurse", default=None, help="only tasks assigned to this username")
@@ -81,15 +73,22 @@ def build_parser() -> argparse.ArgumentParser:
     stats.add_argument("--format", choices=["table", "json", "csv"], default="table")
     stats.add_argument("--now", type=_parse_moment, default=None)
 
-    designer = commands.add_parser("designer", help="open the scale designer (administrators)")
-    designer.add_argument("file", nargs="?", type=Path, default=None, help="a scale in our JSON format")
-
     add_scales_parser(commands)
     return parser
 
 
+def subcommands(parser: argparse.ArgumentParser) -> argparse._SubParsersAction:
+    """The sub-command registry of ``parser``, so the desktop can add its own commands to it."""
+    return next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    """The command line without the desktop windows (``ui.cli.main`` adds ``desk`` and ``designer``)."""
+    return run(build_parser().parse_args(argv))
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run a parsed non-GUI command; user-fixable errors print one line and return 2."""
     cache_path = args.cache or default_cache_path()
     try:
         if args.command == "demo-data":
@@ -100,20 +99,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from nurse_app.commands.worklist import run_worklist
 
             return run_worklist(args, cache_path)
-        if args.command == "desk":
-            # The one place nurse_app reaches into ui: the CLI is the desktop's entry point.
-            from ui.app import run_desk
-
-            return run_desk(args, cache_path)
         if args.command == "stats":
             from nurse_app.commands.stats import run_stats
 
             return run_stats(args, cache_path)
-        if args.command == "designer":
-            # Like "desk": the CLI is the desktop's entry point; imported here so other commands skip Qt.
-            from ui.designer.app import run_designer
-
-            return run_designer(args.file)
         if args.command == "scales":
             from nurse_app.commands.scales import run_scales
 

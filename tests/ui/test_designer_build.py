@@ -7,11 +7,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QRadioButton
 
 from nurse_app.domain.forms import EnableWhen, FormDefinition, ItemType
-from ui.designer.refcount_guard import install
 from ui.designer.testing import drop_move, drop_new, select, type_into
 from ui.designer.window import DesignerWindow
-
-install()  # PySide6 6.12.0 on Python 3.11 loses a reference per call (ui/designer/refcount_guard.py)
 
 
 @pytest.fixture

@@ -12,12 +12,9 @@ from nurse_app.domain.forms.bundled import bundled_scale
 from nurse_app.domain.model import PublicationStatus
 from ui.designer.item_model import MIME_NEW_ITEM
 from ui.designer.palette import palette_mime
-from ui.designer.refcount_guard import install
 from ui.designer.testing import drop_new, select, type_into
 from ui.designer.window import DesignerWindow
 from ui.i18n import set_language
-
-install()  # PySide6 6.12.0 on Python 3.11 loses a reference per call (ui/designer/refcount_guard.py)
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QApplication
 
-from ui.designer.refcount_guard import install as install_refcount_guard
 from ui.designer.window import DesignerWindow
 from ui.theme import apply_theme
 
@@ -17,7 +16,6 @@ def run_designer(file: Path | None = None) -> int:
     if file is not None and not Path(file).is_file():
         print(f"nurse-station designer: no such file: {file}", file=sys.stderr)
         return 2
-    install_refcount_guard()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     apply_theme(app, large=False)  # type: ignore[arg-type]
     window = DesignerWindow()

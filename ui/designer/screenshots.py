@@ -16,7 +16,6 @@ from PySide6.QtWidgets import QApplication
 from nurse_app.domain.forms import Item
 from nurse_app.domain.forms.bundled import bundled_scale
 from nurse_app.domain.forms.versioning import new_version
-from ui.designer.refcount_guard import install as install_refcount_guard
 from ui.designer.tree_ops import Path as Path_
 from ui.designer.tree_ops import walk_paths
 from ui.designer.window import DesignerWindow
@@ -35,7 +34,6 @@ def _settle(app: QApplication, ms: int = 600) -> None:
 
 def take(out_dir: Path = OUT_DIR, code: str = "heart_failure") -> list[Path]:
     """Per language: a draft being edited, the read-only published scale, PHQ-9's scores and rules."""
-    install_refcount_guard()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     apply_theme(app, large=False)  # type: ignore[arg-type]
     out_dir.mkdir(parents=True, exist_ok=True)

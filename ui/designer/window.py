@@ -35,7 +35,6 @@ from ui.designer.labels import status_name
 from ui.designer.lifecycle import Lifecycle, fhir_module
 from ui.designer.preview import PreviewPane
 from ui.designer.problems_panel import ProblemsPanel
-from ui.designer.refcount_guard import install as install_refcount_guard
 from ui.designer.rules_panel import RulesPanel
 from ui.designer.scale_panel import ScalePanel
 from ui.designer.score_panel import ScorePanel
@@ -58,7 +57,6 @@ class DesignerWindow(QMainWindow):
     """The whole designer around one :class:`DesignDocument`."""
 
     def __init__(self, definition: FormDefinition | None = None, parent: QWidget | None = None) -> None:
-        install_refcount_guard()  # PySide6 6.12.0 on Python 3.11 would abort mid-session (see the module)
         super().__init__(parent)
         self.setObjectName("scaleDesigner")
         self.document = DesignDocument(definition, self)

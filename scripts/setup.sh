@@ -14,6 +14,8 @@ DEBIAN_PACKAGES=(
   fonts-noto-cjk
   # read-aloud (pyttsx3 -> espeak-ng) and microphone capture
   espeak-ng libespeak-ng1 libportaudio2
+  # voice tests: resampling espeak-ng's speech to 16/44.1/48 kHz
+  sox
   # PDF checks in tests
   poppler-utils
 )

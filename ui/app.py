@@ -25,6 +25,7 @@ from ui import theme
 from ui.desk import settings as s
 from ui.desk.login import OfflineLoginBackend
 from ui.desk.login_dialog import LoginDialog
+from ui.desk.online import DeskSync, DeskSyncLink, OnlineFirstLogin, OnlineSyncStatus
 from ui.desk.settings import DeskSettings
 from ui.i18n import LANGUAGES, _, set_language
 from ui.main_window import MainWindow
@@ -91,16 +92,39 @@ def run_desk(args: argparse.Namespace, cache_path: Path) -> int:
     Operation.on_error = _show_error
     opener = CacheOpener(Path(cache_path))
     opener.start()
-    dialog = LoginDialog(OfflineLoginBackend(opener.engine), settings, getattr(args, "user", None))
+    desk_sync = _desk_sync(args, settings, opener)
+    offline = OfflineLoginBackend(opener.engine)
+    backend = offline if desk_sync is None else OnlineFirstLogin(desk_sync, offline)
+    dialog = LoginDialog(backend, settings, getattr(args, "user", None))
     if dialog.exec() != LoginDialog.DialogCode.Accepted or dialog.user is None:
+        if desk_sync is not None:
+            desk_sync.stop()
         wait_for_all()
         return 0
-    window = start_desk(app, opener.engine(), dialog.user, settings)
+    source = None if desk_sync is None else OnlineSyncStatus(desk_sync)
+    window = start_desk(app, opener.engine(), dialog.user, settings, sync_source=source)
+    if desk_sync is not None:
+        DeskSyncLink(window, desk_sync, settings)
     window.show()
     status = app.exec()
+    if desk_sync is not None:
+        desk_sync.stop()
     wait_for_all()
     opener.engine().dispose()
     return status
+
+
+def _desk_sync(args: argparse.Namespace, settings: DeskSettings, opener: CacheOpener) -> DeskSync | None:
+    """The sync connection to the server of ``--server`` (saved into the settings) or of the settings."""
+    if getattr(args, "server", None):
+        settings.set(s.SERVER_URL, args.server)
+    if getattr(args, "ca_bundle", None):
+        settings.set(s.CA_BUNDLE, str(args.ca_bundle))
+    settings.sync()
+    server = settings.get(s.SERVER_URL).strip()
+    if not server:
+        return None
+    return DeskSync(opener.engine, server, ca_bundle=settings.get(s.CA_BUNDLE).strip() or None)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -110,6 +134,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--cache", type=Path, default=None)
     parser.add_argument("--user", default=None)
     parser.add_argument("--lang", choices=list(LANGUAGES), default=None)
+    parser.add_argument("--server", default=None)
+    parser.add_argument("--ca-bundle", type=Path, default=None)
     args = parser.parse_args(argv)
     return run_desk(args, args.cache or default_cache_path())
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from nurse_app import cli as core_cli
 from nurse_app.paths import default_cache_path
+from ui.desk.online_cli import add_sync_command
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -26,6 +27,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--lang", choices=["zh_CN", "en"], default=None, help="language (default: saved setting)"
     )
 
+    desk.add_argument("--server", default=None, help="central service URL (saved into the settings)")
+    desk.add_argument("--ca-bundle", type=Path, default=None, help="hospital CA bundle (saved too)")
+
+    add_sync_command(commands)
+
     designer = commands.add_parser("designer", help="open the scale designer (administrators)")
     designer.add_argument("file", nargs="?", type=Path, default=None, help="a scale in our JSON format")
     return parser
@@ -37,6 +43,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from ui.app import run_desk
 
         return run_desk(args, args.cache or default_cache_path())
+    if args.command == "sync":
+        from ui.desk.online_cli import run_sync
+
+        return run_sync(args, args.cache or default_cache_path())
     if args.command == "designer":
         from ui.designer.app import run_designer
 

@@ -108,9 +108,11 @@ class WavSource:
 
     def read(self, timeout: float = 0.5) -> bytes | None:
         if self._stopped:
+            self._wave.close()  # closed by the reading thread: stop() may come from another one
             return None
         data = self._wave.readframes(self._frames_per_block)
         if not data:
+            self._wave.close()
             return None
         if self._realtime:
             self._next_at += self._block_s
@@ -121,7 +123,6 @@ class WavSource:
 
     def stop(self) -> None:
         self._stopped = True
-        self._wave.close()
 
 
 class PcmSource:

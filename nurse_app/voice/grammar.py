@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from nurse_app.domain.forms.definition import FormDefinition, Item
+from nurse_app.domain.forms.definition import CHOICE_TYPES, FormDefinition, Item, ItemType
 from nurse_app.voice.models import UNK, is_chinese, voice_lang
 from nurse_app.voice.phrases import Phrase, field_phrases
 
@@ -123,10 +123,14 @@ def missing_words(
     """Per item linkId, the words of its options/synonyms the model lacks (only items that lack some).
 
     Meant for publishing a scale: an option the model cannot hear cannot be
-    dictated, and the author should reword it or add a synonym.
+    dictated, and the author should reword it or add a synonym. Only choice
+    and yes/no items are checked: number words are the application's, not the
+    scale's, and a model lacking a unit word still hears the number.
     """
     found: dict[str, tuple[str, ...]] = {}
     for item, _parent in definition.walk():
+        if item.type not in CHOICE_TYPES and item.type != ItemType.BOOLEAN:
+            continue
         phrases = field_phrases(item, vocab.lang, (extras or {}).get(item.link_id))
         if not phrases:
             continue

@@ -100,8 +100,12 @@ class MicrophoneSource:
             self._queue.put(downmix_to_mono(bytes(data), channels))
 
         return self._sd.RawInputStream(
-            samplerate=self._rate, blocksize=self._block, device=self._device,
-            channels=channels, dtype="int16", callback=callback,
+            samplerate=self._rate,
+            blocksize=self._block,
+            device=self._device,
+            channels=channels,
+            dtype="int16",
+            callback=callback,
         )
 
     def start(self) -> None:

@@ -147,7 +147,9 @@ def ascii_model_path(
     root = ascii_root or default_ascii_root(platform)
     if not str(root.absolute()).isascii():
         raise ModelError(
-            lang, str(source), ModelProblem.NON_ASCII_PATH,
+            lang,
+            str(source),
+            ModelProblem.NON_ASCII_PATH,
             f"the model path is not ASCII and no ASCII-only folder is available for a copy ({root})",
         )
     fingerprint = _fingerprint(source)
@@ -170,7 +172,9 @@ def ascii_model_path(
         staging.rename(target)
     except OSError as exc:
         raise ModelError(
-            lang, str(source), ModelProblem.NON_ASCII_PATH,
+            lang,
+            str(source),
+            ModelProblem.NON_ASCII_PATH,
             f"the model path is not ASCII and copying it to {root} failed: {exc}",
         ) from exc
     return target

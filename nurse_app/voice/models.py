@@ -87,7 +87,9 @@ class LoadedModel:
         find = getattr(model, "vosk_model_find_word", None)
         self._fallback: WordListVocabulary | None = None
         if find is None:
-            words = next((p for p in (load_path / "graph/words.txt", load_path / "words.txt") if p.is_file()), None)
+            words = next(
+                (p for p in (load_path / "graph/words.txt", load_path / "words.txt") if p.is_file()), None
+            )
             self._fallback = WordListVocabulary.from_words_txt(lang, words) if words else None
         self._find = find
         self.has_unk = self.has_word(UNK)
@@ -105,7 +107,9 @@ class LoadedModel:
         return known
 
 
-def load_model(lang: str, path: str | os.PathLike[str] | None, *, platform: str = sys.platform) -> LoadedModel:
+def load_model(
+    lang: str, path: str | os.PathLike[str] | None, *, platform: str = sys.platform
+) -> LoadedModel:
     """Check and load one model now (blocking). Raises :class:`ModelError` naming the problem."""
     return _load(voice_lang(lang), path, platform, None, lambda _f, _s: None)
 
@@ -125,14 +129,19 @@ def _load(
     check = check_model_dir(path)
     check.raise_for(lang)
     load_path = ascii_model_path(
-        check.path, lang=lang, platform=platform, ascii_root=ascii_root,
+        check.path,
+        lang=lang,
+        platform=platform,
+        ascii_root=ascii_root,
         on_progress=lambda f: progress(0.05 + 0.45 * f, "copying to an ASCII path"),
     )
     progress(0.5, "loading")
     try:
         model = vosk.Model(str(load_path))
     except Exception as exc:  # vosk raises a bare Exception("Failed to create a model")
-        raise ModelError(lang, str(check.path), ModelProblem.LOAD_FAILED, f"Vosk could not load it: {exc}") from exc
+        raise ModelError(
+            lang, str(check.path), ModelProblem.LOAD_FAILED, f"Vosk could not load it: {exc}"
+        ) from exc
     loaded = LoadedModel(lang, model, check, load_path)
     progress(1.0, "ready")
     return loaded
@@ -196,7 +205,9 @@ class ModelRegistry:
                 current = self._status[lang]
                 if current.state in (ModelState.IDLE, ModelState.INVALID):
                     state = ModelState.IDLE if check.ok else ModelState.INVALID
-                    self._status[lang] = replace(current, state=state, message=check.message, problem=check.problem)
+                    self._status[lang] = replace(
+                        current, state=state, message=check.message, problem=check.problem
+                    )
         return self.statuses()
 
     def statuses(self) -> dict[str, ModelStatus]:
@@ -207,8 +218,14 @@ class ModelRegistry:
         lang = voice_lang(lang)
         with self._lock:
             return self._status.get(
-                lang, ModelStatus(lang, "", ModelState.NOT_CONFIGURED, "no speech model is configured for " + lang,
-                                  problem=ModelProblem.NOT_CONFIGURED),
+                lang,
+                ModelStatus(
+                    lang,
+                    "",
+                    ModelState.NOT_CONFIGURED,
+                    "no speech model is configured for " + lang,
+                    problem=ModelProblem.NOT_CONFIGURED,
+                ),
             )
 
     def model(self, lang: str) -> LoadedModel:
@@ -219,8 +236,12 @@ class ModelRegistry:
         if loaded is not None:
             return loaded
         status = self.status(lang)
-        raise ModelError(lang, status.path, status.problem or ModelProblem.LOAD_FAILED,
-                         status.message or f"the model is {status.state.value}")
+        raise ModelError(
+            lang,
+            status.path,
+            status.problem or ModelProblem.LOAD_FAILED,
+            status.message or f"the model is {status.state.value}",
+        )
 
     def load_async(
         self,
@@ -243,7 +264,9 @@ class ModelRegistry:
                 self._listeners.setdefault(lang, []).append((on_progress, on_done))
                 thread = self._threads.get(lang)
                 if thread is None:
-                    thread = threading.Thread(target=self._run, args=(lang,), name=f"vosk-load-{lang}", daemon=True)
+                    thread = threading.Thread(
+                        target=self._run, args=(lang,), name=f"vosk-load-{lang}", daemon=True
+                    )
                     self._threads[lang] = thread
                     self._status[lang] = replace(status, state=ModelState.LOADING, stage="queued")
                     thread.start()
@@ -281,11 +304,21 @@ class ModelRegistry:
         try:
             loaded = _load(lang, path, self._platform, self._ascii_root, progress)
         except ModelError as exc:
-            self._emit(lang, replace(base, state=ModelState.FAILED, message=str(exc), problem=exc.problem), True)
+            self._emit(
+                lang, replace(base, state=ModelState.FAILED, message=str(exc), problem=exc.problem), True
+            )
             return
         except Exception as exc:  # a crash in a worker must still end in a FAILED state the UI can show
-            self._emit(lang, replace(base, state=ModelState.FAILED, message=f"speech model for {lang}: {exc}",
-                                     problem=ModelProblem.LOAD_FAILED), True)
+            self._emit(
+                lang,
+                replace(
+                    base,
+                    state=ModelState.FAILED,
+                    message=f"speech model for {lang}: {exc}",
+                    problem=ModelProblem.LOAD_FAILED,
+                ),
+                True,
+            )
             return
         with self._lock:
             self._models[lang] = loaded

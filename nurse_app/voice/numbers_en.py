@@ -25,21 +25,67 @@ from nurse_app.voice.numbers import (
 _SMALL = {
     w: i
     for i, w in enumerate(
-        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
-        "sixteen seventeen eighteen nineteen".split()
+        [
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+            "thirteen",
+            "fourteen",
+            "fifteen",
+            "sixteen",
+            "seventeen",
+            "eighteen",
+            "nineteen",
+        ]
     )
 } | {"oh": 0, "o": 0, "nought": 0, "naught": 0}
-_TENS = {w: 10 * i for i, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split(), 2)}
+_TENS = {
+    w: 10 * i
+    for i, w in enumerate(["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"], 2)
+}
 _MULT = {"hundred": 100, "thousand": 1000, "million": 1_000_000}
 _UNITS: tuple[tuple[str, str | None], ...] = (
-    ("degrees celsius", "°C"), ("degrees centigrade", "°C"), ("degrees fahrenheit", "°F"),
-    ("degree celsius", "°C"), ("celsius", "°C"), ("centigrade", "°C"), ("fahrenheit", "°F"),
-    ("millimeters of mercury", "mmHg"), ("millimetres of mercury", "mmHg"), ("mm hg", "mmHg"),
-    ("mmhg", "mmHg"), ("beats per minute", "/min"), ("per minute", "/min"), ("bpm", "/min"),
-    ("millimoles per liter", "mmol/L"), ("millimoles per litre", "mmol/L"), ("millimoles", "mmol/L"),
-    ("kilograms", "kg"), ("kilogram", "kg"), ("kilos", "kg"), ("kilo", "kg"), ("kg", "kg"),
-    ("pounds", "lb"), ("centimeters", "cm"), ("centimetres", "cm"), ("cm", "cm"),
-    ("years old", "a"), ("years", "a"), ("percent", "%"), ("points", "score"), ("degrees", None),
+    ("degrees celsius", "°C"),
+    ("degrees centigrade", "°C"),
+    ("degrees fahrenheit", "°F"),
+    ("degree celsius", "°C"),
+    ("celsius", "°C"),
+    ("centigrade", "°C"),
+    ("fahrenheit", "°F"),
+    ("millimeters of mercury", "mmHg"),
+    ("millimetres of mercury", "mmHg"),
+    ("mm hg", "mmHg"),
+    ("mmhg", "mmHg"),
+    ("beats per minute", "/min"),
+    ("per minute", "/min"),
+    ("bpm", "/min"),
+    ("millimoles per liter", "mmol/L"),
+    ("millimoles per litre", "mmol/L"),
+    ("millimoles", "mmol/L"),
+    ("kilograms", "kg"),
+    ("kilogram", "kg"),
+    ("kilos", "kg"),
+    ("kilo", "kg"),
+    ("kg", "kg"),
+    ("pounds", "lb"),
+    ("centimeters", "cm"),
+    ("centimetres", "cm"),
+    ("cm", "cm"),
+    ("years old", "a"),
+    ("years", "a"),
+    ("percent", "%"),
+    ("points", "score"),
+    ("degrees", None),
     ("degree", None),
 )
 _FILLERS = {"about", "around", "approximately", "roughly", "is", "its", "it's", "was", "maybe", "um", "uh"}
@@ -113,14 +159,14 @@ def _integer(tokens: list[str]) -> int | DigitString | None:
         return groups[0][0]
     if all(not mult and count == 1 and value < 10 for value, mult, count in groups):
         return DigitString("".join(str(value) for value, _m, _c in groups))
-    if len(groups) == 2 and not groups[0][1] and not groups[1][1] and 1 <= groups[0][0] <= 99:
-        if 10 <= groups[1][0] <= 99:  # "one forty" = 140, "nineteen ninety" = 1990
-            return groups[0][0] * 100 + groups[1][0]
+    (head, head_mult, _n), (tail, tail_mult, _m) = groups[0], groups[-1]
+    if len(groups) == 2 and not head_mult and not tail_mult and 1 <= head <= 99 and 10 <= tail <= 99:
+        return head * 100 + tail  # "one forty" = 140, "nineteen ninety" = 1990
     return None
 
 
 def _decimal_digits(tokens: list[str]) -> str | None:
-    if all(t in _SMALL and _SMALL[t] < 10 or t.isdigit() for t in tokens) and tokens:
+    if all((t in _SMALL and _SMALL[t] < 10) or t.isdigit() for t in tokens) and tokens:
         return "".join(str(_SMALL[t]) if t in _SMALL else t for t in tokens)
     value = _integer(tokens)
     return str(value) if isinstance(value, int) else None

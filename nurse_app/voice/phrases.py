@@ -44,32 +44,99 @@ YES_NO: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("no", "nope", "not", "false", "never", "none"),
     ),
     # Korean: the language of the model the tests can install; a hospital adds its own the same way.
-    "ko": (("네", "예", "맞아요", "있어요"), ("아니요", "아니오", "아니", "없어요")),
+    "ko": (("네", "예", "있어요"), ("아니요", "아니오", "아니", "없어요")),
 }
 
 COMMANDS: dict[str, dict[str, Command]] = {
     "zh_CN": {
-        "下一项": Command.NEXT, "下一个": Command.NEXT, "下一题": Command.NEXT,
-        "上一项": Command.PREVIOUS, "上一个": Command.PREVIOUS, "上一题": Command.PREVIOUS,
-        "撤销": Command.UNDO, "撤回": Command.UNDO, "完成": Command.DONE, "结束": Command.DONE,
+        "下一项": Command.NEXT,
+        "下一个": Command.NEXT,
+        "下一题": Command.NEXT,
+        "上一项": Command.PREVIOUS,
+        "上一个": Command.PREVIOUS,
+        "上一题": Command.PREVIOUS,
+        "撤销": Command.UNDO,
+        "撤回": Command.UNDO,
+        "完成": Command.DONE,
+        "结束": Command.DONE,
     },
     "en": {
-        "next": Command.NEXT, "next question": Command.NEXT, "previous": Command.PREVIOUS,
-        "go back": Command.PREVIOUS, "back": Command.PREVIOUS, "undo": Command.UNDO,
-        "done": Command.DONE, "finish": Command.DONE, "finished": Command.DONE,
+        "next": Command.NEXT,
+        "next question": Command.NEXT,
+        "previous": Command.PREVIOUS,
+        "go back": Command.PREVIOUS,
+        "back": Command.PREVIOUS,
+        "undo": Command.UNDO,
+        "done": Command.DONE,
+        "finish": Command.DONE,
+        "finished": Command.DONE,
     },
 }
 
 NUMBER_WORDS: dict[str, tuple[str, ...]] = {
-    "zh_CN": tuple("零一二两三四五六七八九十百千万点负幺半") + (
-        "百分之", "零下", "比", "度", "摄氏度", "毫米汞柱", "公斤", "千克", "斤", "厘米", "次", "岁", "分",
+    "zh_CN": (
+        *tuple("零一二两三四五六七八九十百千万点负幺半"),
+        "百分之",
+        "零下",
+        "比",
+        "度",
+        "摄氏度",
+        "毫米汞柱",
+        "公斤",
+        "千克",
+        "斤",
+        "厘米",
+        "次",
+        "岁",
+        "分",
     ),
-    "en": (
-        "zero oh one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
-        "sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred "
-        "thousand point minus over and a half percent degrees celsius fahrenheit kilograms kilos "
-        "centimeters pounds"
-    ).split(),
+    "en": [
+        "zero",
+        "oh",
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "eleven",
+        "twelve",
+        "thirteen",
+        "fourteen",
+        "fifteen",
+        "sixteen",
+        "seventeen",
+        "eighteen",
+        "nineteen",
+        "twenty",
+        "thirty",
+        "forty",
+        "fifty",
+        "sixty",
+        "seventy",
+        "eighty",
+        "ninety",
+        "hundred",
+        "thousand",
+        "point",
+        "minus",
+        "over",
+        "and",
+        "a",
+        "half",
+        "percent",
+        "degrees",
+        "celsius",
+        "fahrenheit",
+        "kilograms",
+        "kilos",
+        "centimeters",
+        "pounds",
+    ],
 }
 
 _ALTERNATIVES = re.compile(r"\s*(?:[、，,;；/／()（）]|或者|或|\bor\b)\s*")
@@ -78,7 +145,7 @@ _ALTERNATIVES = re.compile(r"\s*(?:[、，,;；/／()（）]|或者|或|\bor\b)\
 def normalize_text(text: str, lang: str) -> str:
     """Comparable form: Chinese without spaces or punctuation, others lower-case single-spaced words."""
     if is_chinese(lang):
-        return re.sub(r"[\s，。、,.!！?？;；:：]+", "", text)
+        return re.sub(r"[\s，。、,.!！?？;；:：()（）]+", "", text)
     return " ".join(re.sub(r"[^\w'\s]", " ", text.lower()).split())
 
 

@@ -109,6 +109,8 @@ class DeskStatusBar(QStatusBar):
     def _show(self, status: SyncStatus) -> None:
         self._loading = False
         self.status = status
+        if status.online and status.last_error is None and self._last_result and not self._last_result.ok:
+            self._last_result = None  # a background sync succeeded since "Sync now" failed
         self.retranslate()
 
     def retranslate(self) -> None:
@@ -136,7 +138,9 @@ class DeskStatusBar(QStatusBar):
         else:
             local = status.last_success.astimezone(ZoneInfo(self.zone)).strftime("%m-%d %H:%M")
             last = _("Last sync: {time}").format(time=local)
-        if self._last_result is not None and not self._last_result.ok:
+        if status.last_error:
+            last += " · " + status.last_error
+        elif self._last_result is not None and not self._last_result.ok:
             last += " · " + self._last_result.message
         self.last_sync.setText(last)
         self.issues_button.setText(_("Sync issues: {n}").format(n=len(status.issues)))

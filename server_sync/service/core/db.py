@@ -9,12 +9,14 @@ gap locks for those reads, which keeps concurrent pushes from deadlocking.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
+import orjson
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -28,6 +30,14 @@ _WRITE_OPTION = "followup_write"
 _RETRYABLE_CODES = {"40P01", "40001", "55P03", 1213, 1205}
 
 
+def json_serializer(value: Any) -> str:
+    """JSON columns: orjson (several times faster for the push path's payloads), json as fallback."""
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:  # what orjson refuses (non-str keys, huge ints) the standard encoder may take
+        return json.dumps(value)
+
+
 def make_engine(url: str, settings: Settings | None = None) -> Engine:
     """An engine for ``url`` configured for this service (creates a SQLite file's folder)."""
     settings = settings or Settings(database_url=url)
@@ -36,6 +46,7 @@ def make_engine(url: str, settings: Settings | None = None) -> Engine:
         return _sqlite_engine(url, parsed.database)
     return create_engine(
         url,
+        json_serializer=json_serializer,
         isolation_level="READ COMMITTED",
         pool_pre_ping=True,
         pool_size=settings.db_pool_size,
@@ -46,7 +57,9 @@ def make_engine(url: str, settings: Settings | None = None) -> Engine:
 def _sqlite_engine(url: str, database: str | None) -> Engine:
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+    engine = create_engine(
+        url, json_serializer=json_serializer, connect_args={"check_same_thread": False, "timeout": 30}
+    )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -4,6 +4,13 @@ Rows a batch may modify are loaded together up front with ``FOR UPDATE`` (in a
 fixed order, so concurrent batches lock in the same order); everything written
 besides the records themselves is buffered and inserted in bulk at the end,
 after which the change counter is taken — the last step before commit.
+
+With ``bulk=True`` (the push path) the records themselves bypass the ORM too:
+they are loaded with Core into plain ``Record`` objects (one SELECT … IN per
+entity), changed in memory, and written at ``finish`` with one executemany per
+table (INSERT for new records, UPDATE for changed ones). Nothing is written
+before ``finish``, exactly as with the ORM under ``no_autoflush``. Without it
+(intake, which mixes ORM queries in) rows are ORM objects flushed by the session.
 """
 
 from __future__ import annotations
@@ -15,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import and_, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from nurse_app.domain.model import Role, User
@@ -41,6 +48,38 @@ class Rejected(Exception):
     """This mutation can never apply (bad payload, wrong ward, unknown reference)."""
 
 
+class Record:
+    """A record row outside the ORM (bulk mode): attributes named after the table's columns."""
+
+    __slots__ = ()
+    _columns: tuple[str, ...] = ()
+
+    def _values(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in self._columns)
+
+
+def _record_type(entity: str) -> type[Record]:
+    table = ROW_TYPES[entity].__table__  # type: ignore[attr-defined]
+    columns = tuple(column.name for column in table.columns)
+    return type(
+        f"{entity.title().replace('_', '')}Record",
+        (Record,),
+        {"__slots__": (*columns, "_loaded"), "_columns": columns, "entity": entity, "table": table},
+    )
+
+
+RECORD_TYPES: dict[str, type[Record]] = {entity: _record_type(entity) for entity in ROW_TYPES}
+
+
+def make_record(entity: str, values: Any, *, loaded: bool) -> Any:
+    """A Record of ``entity`` from a column mapping; ``loaded`` keeps a snapshot to detect changes."""
+    record = RECORD_TYPES[entity]()
+    for name in record._columns:
+        setattr(record, name, values[name])
+    record._loaded = record._values() if loaded else None
+    return record
+
+
 @dataclass(slots=True)
 class _Emission:
     entity: str
@@ -58,12 +97,17 @@ class BatchContext:
     now: datetime
     # A bulk import (seed-demo) of history: completions are attributed to the task's assignee.
     importing: bool = False
+    # Records as plain Core-loaded objects written in bulk at finish (see the module doc).
+    bulk: bool = False
     _rows: dict[tuple[str, str], RecordColumns | None] = field(default_factory=dict)
     _patient_wards: dict[str, set[str]] = field(default_factory=dict)
     _emissions: dict[tuple[str, str], _Emission] = field(default_factory=dict)
     _audit: list[dict[str, Any]] = field(default_factory=list)
     _history: list[dict[str, Any]] = field(default_factory=list)
     _issues: list[dict[str, Any]] = field(default_factory=list)
+    _new: list[Any] = field(default_factory=list)
+    _loaded: list[Any] = field(default_factory=list)
+    _ward_links: list[dict[str, str]] = field(default_factory=list)
 
     # --- scope ---------------------------------------------------------------------------
 
@@ -91,7 +135,10 @@ class BatchContext:
         wards = self.patient_wards(patient_id)
         if ward_code in wards:
             return False
-        self.db_session.add(PatientWardRow(patient_id=patient_id, ward_code=ward_code))
+        if self.bulk:
+            self._ward_links.append({"patient_id": patient_id, "ward_code": ward_code})
+        else:
+            self.db_session.add(PatientWardRow(patient_id=patient_id, ward_code=ward_code))
         wards.add(ward_code)
         return True
 
@@ -104,10 +151,13 @@ class BatchContext:
             ids = sorted({i for i in wanted[entity] if (entity, i) not in self._rows})
             for start in range(0, len(ids), _CHUNK):
                 chunk = ids[start : start + _CHUNK]
-                query = select(model).where(model.id.in_(chunk)).order_by(model.id)
-                if lock:
-                    query = query.with_for_update()
-                found = {row.id: row for row in self.db_session.scalars(query)}
+                if self.bulk:
+                    found = self._load(entity, model.id.in_(chunk), lock=lock)  # type: ignore[attr-defined]
+                else:
+                    query = select(model).where(model.id.in_(chunk)).order_by(model.id)
+                    if lock:
+                        query = query.with_for_update()
+                    found = {row.id: row for row in self.db_session.scalars(query)}
                 for record_id in chunk:
                     self._rows[(entity, record_id)] = found.get(record_id)
         patient_ids = [i for i in wanted.get("patient", ()) if i not in self._patient_wards]
@@ -138,16 +188,57 @@ class BatchContext:
         self.prefetch(targets, lock=True)
         self.prefetch(references, lock=False)
 
+    def _load(self, entity: str, where: Any, *, lock: bool, order: bool = True) -> dict[str, Any]:
+        """Bulk mode: the rows matching ``where`` as Records (the batch's copy when it has one)."""
+        table = RECORD_TYPES[entity].table  # type: ignore[attr-defined]
+        query = select(table).where(where)
+        if order:
+            query = query.order_by(table.c.id)
+        if lock:
+            query = query.with_for_update()
+        found: dict[str, Any] = {}
+        for mapping in self.db_session.execute(query).mappings():
+            known = self._rows.get((entity, mapping["id"]))
+            if known is None:
+                known = make_record(entity, mapping, loaded=True)
+                self._loaded.append(known)
+            found[known.id] = known
+        return found
+
+    def rows_where(self, entity: str, *criteria: Any) -> list[Any]:
+        """The stored rows of ``entity`` matching ``criteria`` (the same objects as ``row`` returns)."""
+        model = ROW_TYPES[entity]
+        if not self.bulk:
+            return list(self.db_session.scalars(select(model).where(*criteria)).all())
+        found = self._load(entity, and_(*criteria), lock=False, order=False)
+        for record_id, record in found.items():
+            self._rows.setdefault((entity, record_id), record)
+        return list(found.values())
+
     def row(self, entity: str, record_id: str) -> Any:
         """The current row of a record (None when unknown), from the batch's cache if loaded."""
         key = (entity, record_id)
         if key not in self._rows:
-            with self.db_session.no_autoflush:
-                self._rows[key] = self.db_session.get(ROW_TYPES[entity], record_id)
+            if self.bulk:
+                model = ROW_TYPES[entity]
+                found = self._load(entity, model.id == record_id, lock=False, order=False)  # type: ignore[attr-defined]
+                self._rows[key] = found.get(record_id)
+            else:
+                with self.db_session.no_autoflush:
+                    self._rows[key] = self.db_session.get(ROW_TYPES[entity], record_id)
         return self._rows[key]
 
-    def add_row(self, entity: str, row: RecordColumns) -> None:
-        self.db_session.add(row)
+    def make_row(self, entity: str, **columns: Any) -> Any:
+        """A new record row (not yet added): a Record in bulk mode, else an ORM object."""
+        if self.bulk:
+            return make_record(entity, columns, loaded=False)
+        return ROW_TYPES[entity](**columns)
+
+    def add_row(self, entity: str, row: Any) -> None:
+        if self.bulk and isinstance(row, Record):
+            self._new.append(row)
+        else:
+            self.db_session.add(row)
         self._rows[(entity, row.id)] = row
 
     def remember_version(self, entity: str, row: RecordColumns) -> None:
@@ -230,12 +321,47 @@ class BatchContext:
     def finish(self) -> None:
         """Write everything buffered; the change counter is taken last and held until commit."""
         self.db_session.flush()
-        for table, rows in ((RecordHistoryRow, self._history), (AuditEventRow, self._audit)):
+        if self.bulk:
+            self._write_records()
+        # Core executemany on the connection: the ORM's bulk-insert bookkeeping is not needed here.
+        connection = self.db_session.connection()
+        for model, rows in (
+            (RecordHistoryRow, self._history),
+            (AuditEventRow, self._audit),
+            (SyncIssueRow, self._issues),
+        ):
             for start in range(0, len(rows), _CHUNK):
-                self.db_session.execute(insert(table), rows[start : start + _CHUNK])
-        for start in range(0, len(self._issues), _CHUNK):
-            self.db_session.execute(insert(SyncIssueRow), self._issues[start : start + _CHUNK])
+                connection.execute(insert(model.__table__), rows[start : start + _CHUNK])  # type: ignore[arg-type]
         self._write_changes()
+
+    def _write_records(self) -> None:
+        """Bulk mode: one INSERT executemany per table for new records, one UPDATE for changed ones."""
+        by_table: dict[Any, list[dict[str, Any]]] = defaultdict(list)
+        for record in self._new:
+            by_table[record.table].append(dict(zip(record._columns, record._values(), strict=True)))
+        connection = self.db_session.connection()
+        for table, rows in by_table.items():
+            for start in range(0, len(rows), _CHUNK):
+                connection.execute(insert(table), rows[start : start + _CHUNK])
+        changed: dict[Any, list[dict[str, Any]]] = defaultdict(list)
+        for record in self._loaded:
+            values = record._values()
+            if values != record._loaded:
+                row = {f"v_{name}": value for name, value in zip(record._columns, values, strict=True)}
+                row["k_id"] = record._loaded[record._columns.index("id")]
+                changed[record.table].append(row)
+                record._loaded = values
+        for table, rows in changed.items():
+            statement = (
+                update(table)
+                .where(table.c.id == bindparam("k_id"))
+                .values({c.name: bindparam(f"v_{c.name}") for c in table.columns if c.name != "id"})
+            )
+            for start in range(0, len(rows), _CHUNK):
+                connection.execute(statement, rows[start : start + _CHUNK])
+        if self._ward_links:
+            connection.execute(insert(PatientWardRow.__table__), self._ward_links)  # type: ignore[arg-type]
+        self._new, self._loaded, self._ward_links = [], [], []
 
     def _write_changes(self) -> None:
         emissions = list(self._emissions.values())
@@ -275,5 +401,6 @@ class BatchContext:
                     }
                 )
                 number += 1
+        connection = self.db_session.connection()
         for start in range(0, len(rows), _CHUNK):
-            self.db_session.execute(insert(ChangeRow), rows[start : start + _CHUNK])
+            connection.execute(insert(ChangeRow.__table__), rows[start : start + _CHUNK])  # type: ignore[arg-type]

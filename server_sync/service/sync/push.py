@@ -24,9 +24,6 @@ def push(*, database: Database, principal: Principal, request: PushRequest, now:
     skew = protocol_skew(request.protocol_version)
     if skew is not None:
         raise ServiceError(426, skew.code, skew.message)
-    database.run_write(
-        lambda s: ensure_client(db_session=s, client_id=request.client_id, principal=principal, now=now)
-    )
     return database.run_write(
         lambda s: apply_push(db_session=s, principal=principal, request=request, now=now)
     )
@@ -60,9 +57,12 @@ def apply_push(
     transaction, so a replayed or concurrent copy of the batch waits, then finds
     every seq already applied: each mutation takes effect exactly once.
     """
-    state = db_session.execute(
-        select(SyncClientRow).where(SyncClientRow.client_id == request.client_id).with_for_update()
-    ).scalar_one()
+    locked = select(SyncClientRow).where(SyncClientRow.client_id == request.client_id).with_for_update()
+    state = db_session.execute(locked).scalar_one_or_none()
+    if state is None:
+        # First push of this install: register it in this same transaction, then lock its row.
+        ensure_client(db_session=db_session, client_id=request.client_id, principal=principal, now=now)
+        state = db_session.execute(locked).scalar_one()
     last = state.last_applied_seq
     pending = [m for m in request.mutations if m.seq > last]
     if pending and pending[0].seq != last + 1:
@@ -83,6 +83,7 @@ def apply_push(
         device_id=principal.device_id,
         client_id=request.client_id,
         now=now,
+        bulk=True,
     )
     ctx.prefetch_for(pending)
     with db_session.no_autoflush:

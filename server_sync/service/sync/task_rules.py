@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
-
 from nurse_app.domain import tasks as task_machine
 from nurse_app.domain.model import CallOutcome, TaskStatus
 from server_sync.protocol import Mutation
@@ -97,13 +95,12 @@ def _move_task(ctx: BatchContext, mutation: Mutation, row: TaskRow, incoming: di
 
 def _flag_responses(ctx: BatchContext, task_id: str, submitted_by: str) -> None:
     """Mark the second nurse's responses for this task for review (kept, never dropped)."""
-    rows = ctx.db_session.scalars(
-        select(ResponseRow).where(
-            ResponseRow.task_id == task_id,
-            ResponseRow.submitted_by == submitted_by,
-            ResponseRow.needs_review.is_(False),
-        )
-    ).all()
+    rows = ctx.rows_where(
+        "response",
+        ResponseRow.task_id == task_id,
+        ResponseRow.submitted_by == submitted_by,
+        ResponseRow.needs_review.is_(False),
+    )
     for row in rows:
         row.needs_review = True
         ctx.emit("response", row, flags=NEEDS_REVIEW)

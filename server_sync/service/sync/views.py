@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import select
 
 from nurse_app.domain.model import AuditAction, Role, utc_now
@@ -30,7 +30,9 @@ def push(
         raise ServiceError(
             413, "payload_too_large", f"a push may carry at most {settings.max_push_bytes} bytes"
         )
-    return push_service.push(database=database, principal=principal, request=body, now=utc_now())
+    answer = push_service.push(database=database, principal=principal, request=body, now=utc_now())
+    # Already a validated PushResponse: serialise it once (FastAPI would dump and re-validate it).
+    return Response(answer.model_dump_json(), media_type="application/json")
 
 
 @router.get("/pull", response_model=PullResponse)
@@ -42,7 +44,7 @@ def pull(
     cursor: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int | None, Query(ge=1)] = None,
     epoch: str | None = None,
-) -> PullResponse:
+):
     """Changes after ``cursor`` in the caller's wards; 410 ``cursor_expired``, 409 ``epoch_changed``."""
     page_size = min(limit or settings.pull_default_limit, settings.pull_max_limit)
     page = pull_service.pull(
@@ -64,7 +66,7 @@ def pull(
                 detail="sync pull",
             )
         )
-    return page
+    return Response(page.model_dump_json(), media_type="application/json")
 
 
 @router.get("/issues", response_model=SyncIssueList)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from server_sync.service.records.models import ROW_TYPES, RecordColumns
+from server_sync.service.records.models import RecordColumns
 from server_sync.service.sync.context import BatchContext
 from server_sync.service.sync.merge import NOT_MERGED, three_way_merge, without_bookkeeping
 from server_sync.service.sync.outcome import Outcome, applied, conflict
@@ -14,7 +14,8 @@ def new_row(ctx: BatchContext, entity: str, payload: dict[str, Any], ward_code: 
     """Insert a record at version 1 and queue its change and audit event."""
     if "version" in payload:
         payload = {**payload, "version": 1}
-    row = ROW_TYPES[entity](
+    row = ctx.make_row(
+        entity,
         id=payload["id"],
         ward_code=ward_code,
         version=1,

@@ -208,6 +208,9 @@ class ScalePanel(QWidget):
             view.sig_answers_changed.connect(lambda _answers, tab=tab: self._edited(tab))
             view.sig_critical.connect(lambda alerts, code=code: self.sig_critical.emit(code, alerts))
             view.set_read_only(tab.done)
+            from ui.voice.service import attach_dictation  # lazy: voice is optional, loaded on demand
+
+            attach_dictation(view)  # the 🎤 push-to-talk bar, when a speech model is configured
             self.tabs_by_code[code] = tab
             self.tabs.addTab(view, "")
             self._title_tab(tab)

@@ -22,10 +22,12 @@ for a newer service does not enroll on a guess.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import dataclasses
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from functools import lru_cache
 
 from nurse_app.domain.model import Encounter, Patient, Plan
 
@@ -131,8 +133,11 @@ class Tags:
     age: int | None
     los_days: int | None
     flags: frozenset[str] = field(default_factory=frozenset)
+    # The value behind each wildcard rule, for its explanation: kind → first matching tag.
+    wildcard: dict[str, str] = field(default_factory=dict)
 
 
+@lru_cache(maxsize=4096)
 def normalise_icd10(code: str) -> str:
     """Upper case, no dot or spaces: 'i50.9 ' → 'I509' (prefixes compare on this form)."""
     return code.strip().upper().replace(".", "").replace(" ", "")
@@ -175,13 +180,13 @@ def derive_tags(facts: DischargeFacts) -> Tags:
     tags.update(f"procedure:{p}" for p in procedures)
     if procedures:
         tags.add("procedure:*")
-    tags.add(f"ward:{encounter.ward_code}")
+    tags.update({f"ward:{encounter.ward_code}", "ward:*"})
     if facts.department:
-        tags.add(f"department:{facts.department}")
+        tags.update({f"department:{facts.department}", "department:*"})
     on = (encounter.discharged_at or encounter.admitted_at).date()
     age = patient.age_on(on) if isinstance(patient.birth_date, date) else None
     if age is not None and age >= 0:
-        tags.add(f"age_band:{_band(age, _AGE_BANDS)}")
+        tags.update({f"age_band:{_band(age, _AGE_BANDS)}", "age_band:*"})
     else:
         age = None
     los = None
@@ -200,7 +205,12 @@ def derive_tags(facts: DischargeFacts) -> Tags:
     if not _reachable(patient.phone):
         flags.add("no_phone")
     tags.update(f"flag:{f}" for f in flags)
-    return Tags(frozenset(tags), codes, procedures, age, los, frozenset(flags))
+    wildcard = {}
+    for tag in sorted(tags):
+        kind, _, value = tag.partition(":")
+        if value and value != "*":
+            wildcard.setdefault(kind, tag)
+    return Tags(frozenset(tags), codes, procedures, age, los, frozenset(flags), wildcard)
 
 
 def _reachable(phone: str) -> bool:
@@ -229,11 +239,14 @@ def rule_matches(kind: str, value: str, tags: Tags) -> str | None:
         return f"procedure {hit}" if hit else None
     if kind in ("ward", "department", "chronic", "age_band"):
         if value == "*":
-            hit = next((t for t in sorted(tags.tags) if t.startswith(f"{kind}:")), None)
-            return hit
+            return tags.wildcard.get(kind) if f"{kind}:*" in tags.tags else None
         return f"{kind}:{value}" if f"{kind}:{value}" in tags.tags else None
     if kind == "readmission":
-        return f"readmitted within {READMISSION_DAYS} days" if f"readmission:{READMISSION_DAYS}" in tags.tags else None
+        return (
+            f"readmitted within {READMISSION_DAYS} days"
+            if f"readmission:{READMISSION_DAYS}" in tags.tags
+            else None
+        )
     if kind in ("age_min", "age_max", "los_min", "los_max"):
         limit = _number(value)
         actual = tags.age if kind.startswith("age") else tags.los_days
@@ -286,7 +299,9 @@ def match_plan(
             continue
         weight = max(0.0, float(rule.weight))  # a negative weight would break "more matches, more score"
         evidence = rule_matches(rule.kind, rule.value, tags)
-        contributions.append(Contribution(rule.kind, rule.value, weight, evidence is not None, evidence or ""))
+        contributions.append(
+            Contribution(rule.kind, rule.value, weight, evidence is not None, evidence or "")
+        )
     score = round(sum(c.weight for c in contributions if c.matched), 6)
     excluded = _excluded(plan, tags)
     if excluded:
@@ -298,9 +313,114 @@ def match_plan(
     return result(score, Decision.NONE, contributions, reason="below the review bound")
 
 
+def is_fallback(plan: Plan) -> bool:
+    """A catch-all plan: no ward/department scope and only wildcard rules (e.g. 出院通用随访)."""
+    rules = [r for r in plan.inclusion_rules if r.kind != "exclude"]
+    return (
+        not plan.wards and not plan.departments and bool(rules) and all(r.value.strip() == "*" for r in rules)
+    )
+
+
 def match_plans(
     plans: Iterable[Plan], facts: DischargeFacts, *, lower_ratio: float = DEFAULT_LOWER_RATIO
 ) -> list[MatchResult]:
-    """Match every plan (tags derived once); results in plan order, decisions included."""
+    """Match every plan (tags derived once); results in plan order, decisions included.
+
+    A fallback plan enrolls only when no specific plan does: a heart-failure patient gets the
+    heart-failure plan, not that and the general one (two calls on discharge day).
+    """
+    plans = list(plans)
     tags = derive_tags(facts)
-    return [match_plan(plan, facts, tags=tags, lower_ratio=lower_ratio) for plan in plans]
+    results = [match_plan(plan, facts, tags=tags, lower_ratio=lower_ratio) for plan in plans]
+    specific = any(
+        r.decision is Decision.ENROLL and not is_fallback(p) for p, r in zip(plans, results, strict=True)
+    )
+    if not specific:
+        return results
+    return [
+        dataclasses.replace(
+            r, decision=Decision.NONE, reason="fallback plan: a specific plan enrolls this discharge"
+        )
+        if is_fallback(p) and r.decision is not Decision.NONE
+        else r
+        for p, r in zip(plans, results, strict=True)
+    ]
+
+
+def _index_key(kind: str, value: str) -> str | None:
+    """The tag whose presence alone decides rule (kind, value), or None (checked rule by rule)."""
+    value = value.strip()
+    if kind == "icd10_prefix":
+        prefix = normalise_icd10(value)
+        return f"icd10:{prefix}" if len(prefix) in (1, 3) else None
+    if kind == "procedure":
+        return "procedure:*" if value == "*" else None
+    if kind in ("ward", "department", "chronic", "age_band"):
+        return f"{kind}:{value}"
+    if kind == "readmission":
+        return f"readmission:{READMISSION_DAYS}"
+    if kind == "tag":
+        return value
+    return None
+
+
+def _predicate(kind: str, value: str) -> Callable[[Tags], bool]:
+    """A fast test for a rule no single tag decides (numbers compare without re-parsing)."""
+    limit = _number(value)
+    if kind in ("age_min", "age_max", "los_min", "los_max") and limit is not None:
+        minimum = kind.endswith("_min")
+        if kind.startswith("age"):
+            return lambda t: t.age is not None and (t.age >= limit if minimum else t.age <= limit)
+        return lambda t: t.los_days is not None and (t.los_days >= limit if minimum else t.los_days <= limit)
+    return lambda t: rule_matches(kind, value, t) is not None
+
+
+class PlanMatcher:
+    """Many discharges against one set of plans (the bulk path of ``match_plans``).
+
+    Rules that a single tag decides are indexed by that tag, so a discharge only
+    touches the plans its tags can score; the full explained ``match_plan`` runs
+    only for plans that reach the review bound. Results equal ``match_plans``'
+    enroll/candidate results.
+    """
+
+    def __init__(self, plans: Iterable[Plan], *, lower_ratio: float = DEFAULT_LOWER_RATIO) -> None:
+        self.plans = list(plans)
+        self.lower_ratio = lower_ratio
+        self._index: dict[str, list[tuple[int, float]]] = {}
+        self._residual: list[tuple[int, Callable[[Tags], bool], float]] = []
+        for number, plan in enumerate(self.plans):
+            for rule in plan.inclusion_rules:
+                if rule.kind == "exclude":
+                    continue
+                weight = max(0.0, float(rule.weight))
+                key = _index_key(rule.kind, rule.value)
+                if key is None:
+                    self._residual.append((number, _predicate(rule.kind, rule.value), weight))
+                else:
+                    self._index.setdefault(key, []).append((number, weight))
+
+    def match(self, facts: DischargeFacts) -> list[MatchResult]:
+        """The plans this discharge enrolls in or is a candidate for, in plan order."""
+        tags = derive_tags(facts)
+        scores: dict[int, float] = {}
+        for tag in tags.tags:
+            for number, weight in self._index.get(tag, ()):
+                scores[number] = scores.get(number, 0.0) + weight
+        for number, holds, weight in self._residual:
+            if holds(tags):
+                scores[number] = scores.get(number, 0.0) + weight
+        decided = []
+        for number in sorted(scores):
+            plan = self.plans[number]
+            if (
+                scores[number] <= 0
+                or scores[number] < float(plan.enrollment_threshold) * self.lower_ratio - 1e-9
+            ):
+                continue
+            result = match_plan(plan, facts, tags=tags, lower_ratio=self.lower_ratio)
+            if result.decision is not Decision.NONE:
+                decided.append((plan, result))
+        if any(r.decision is Decision.ENROLL and not is_fallback(p) for p, r in decided):
+            decided = [(p, r) for p, r in decided if not is_fallback(p)]
+        return [r for _, r in decided]

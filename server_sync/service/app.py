@@ -18,6 +18,7 @@ from server_sync.service.core.errors import install_error_handlers
 from server_sync.service.core.logging_filter import install_patient_data_filter
 from server_sync.service.core.protocol_header import ProtocolHeaderMiddleware
 from server_sync.service.health.views import router as health_router
+from server_sync.service.intake.views import router as intake_router
 from server_sync.service.records.views import router as records_router
 from server_sync.service.sync.views import router as sync_router
 
@@ -47,7 +48,15 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.token_secret = None
     app.add_middleware(ProtocolHeaderMiddleware)
     install_error_handlers(app)
-    for router in (health_router, auth_router, sync_router, config_router, records_router, audit_router):
+    for router in (
+        health_router,
+        auth_router,
+        sync_router,
+        config_router,
+        records_router,
+        audit_router,
+        intake_router,
+    ):
         app.include_router(router)
     return app
 

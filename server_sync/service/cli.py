@@ -20,6 +20,7 @@ from server_sync.service.core.config import Settings
 from server_sync.service.core.db import Database, make_engine
 from server_sync.service.core.errors import ServiceError
 from server_sync.service.core.migrate import upgrade
+from server_sync.service.intake.cli import add_commands as add_intake_commands
 from server_sync.service.sync.pull import purge_tombstones
 
 ACTOR = "cli"
@@ -222,6 +223,8 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument("--password", default="demo1234")
     seed.add_argument("--db", default=argparse.SUPPRESS)
     seed.set_defaults(run=cmd_seed_demo)
+
+    add_intake_commands(commands, _database)
     return parser
 
 

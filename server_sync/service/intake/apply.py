@@ -33,7 +33,13 @@ INTAKE_USER = User("intake", "医院接口 hospital intake", Role.ADMIN)
 
 # Where each missing or bad value sits in each source, for ACK ERR segments and row reports.
 LOCATIONS = {
-    "hl7": {"name": "PID^1^5", "birth_date": "PID^1^7", "ward": "PV1^1^3", "visit": "PV1^1^19", "admitted": "PV1^1^44"},
+    "hl7": {
+        "name": "PID^1^5",
+        "birth_date": "PID^1^7",
+        "ward": "PV1^1^3",
+        "visit": "PV1^1^19",
+        "admitted": "PV1^1^44",
+    },
     "fhir": {
         "name": "Patient.name",
         "birth_date": "Patient.birthDate",
@@ -41,7 +47,13 @@ LOCATIONS = {
         "visit": "Encounter.identifier",
         "admitted": "Encounter.period.start",
     },
-    "csv": {"name": "姓名/name", "birth_date": "出生日期/birth_date", "ward": "病区/ward", "visit": "住院号/MRN", "admitted": "入院时间/admitted_at"},
+    "csv": {
+        "name": "姓名/name",
+        "birth_date": "出生日期/birth_date",
+        "ward": "病区/ward",
+        "visit": "住院号/MRN",
+        "admitted": "入院时间/admitted_at",
+    },
 }
 
 
@@ -55,7 +67,9 @@ def new_context(*, db_session: Session, source: str, now: datetime) -> BatchCont
     )
 
 
-def apply_event(*, db_session: Session, event: IntakeEvent, settings: IntakeSettings, now: datetime) -> ApplyResult:
+def apply_event(
+    *, db_session: Session, event: IntakeEvent, settings: IntakeSettings, now: datetime
+) -> ApplyResult:
     """Apply ``event``; raises IntakeError (nothing written by the caller's rollback) when it cannot."""
     ctx = new_context(db_session=db_session, source=event.source, now=now)
     result = ApplyResult()
@@ -90,7 +104,9 @@ def upsert_patient(
     ward_hint: str | None,
 ) -> PatientRow:
     """The stored patient for ``data`` (found by the MPI and updated, or created)."""
-    found = mpi.resolve(db_session=ctx.db_session, data=data, auto_link=settings.mpi_auto_link, review=settings.mpi_review)
+    found = mpi.resolve(
+        db_session=ctx.db_session, data=data, auto_link=settings.mpi_auto_link, review=settings.mpi_review
+    )
     if found.patient_id is not None:
         row = _lock(ctx, "patient", found.patient_id)
         if row is not None and not row.deleted:
@@ -107,9 +123,13 @@ def upsert_patient(
             mpi.remember(db_session=ctx.db_session, patient_id=row.id, data=data, stored=row.payload)
             return row
     if not data.name:
-        raise IntakeError("the patient's name is missing for a new patient", code="101", location=where(source, "name"))
+        raise IntakeError(
+            "the patient's name is missing for a new patient", code="101", location=where(source, "name")
+        )
     if data.birth_date is None:
-        raise IntakeError("the birth date is missing for a new patient", code="101", location=where(source, "birth_date"))
+        raise IntakeError(
+            "the birth date is missing for a new patient", code="101", location=where(source, "birth_date")
+        )
     patient = Patient(
         mrn=data.mrn,
         name=data.name,
@@ -133,7 +153,11 @@ def _require_ward(ctx: BatchContext, code: str | None, source: str) -> WardRow:
         raise IntakeError("the ward is missing", code="101", location=where(source, "ward"))
     ward = ctx.db_session.get(WardRow, code)
     if ward is None:
-        raise IntakeError(f"unknown ward {code}: add it with `followup-server wards add`", code="103", location=where(source, "ward"))
+        raise IntakeError(
+            f"unknown ward {code}: add it with `followup-server wards add`",
+            code="103",
+            location=where(source, "ward"),
+        )
     return ward
 
 
@@ -148,7 +172,9 @@ def visit_key(event: IntakeEvent) -> str | None:
     return f"mrn:{event.patient.mrn}:{moment.isoformat()}" if moment else None
 
 
-def _find_encounter(ctx: BatchContext, key: str | None, patient: PatientRow, source: str) -> tuple[EncounterRow | None, EncounterKeyRow | None]:
+def _find_encounter(
+    ctx: BatchContext, key: str | None, patient: PatientRow, source: str
+) -> tuple[EncounterRow | None, EncounterKeyRow | None]:
     if key is None:
         return None, None
     key_row = ctx.db_session.get(EncounterKeyRow, key, with_for_update=True)
@@ -156,20 +182,30 @@ def _find_encounter(ctx: BatchContext, key: str | None, patient: PatientRow, sou
         return None, None
     row = _lock(ctx, "encounter", key_row.encounter_id)
     if row is not None and mpi.survivor(db_session=ctx.db_session, patient_id=row.patient_id) != patient.id:
-        raise IntakeError(f"visit {key} belongs to another patient", code="204", location=where(source, "visit"))
+        raise IntakeError(
+            f"visit {key} belongs to another patient", code="204", location=where(source, "visit")
+        )
     return row, key_row
 
 
-def _apply_visit(ctx: BatchContext, event: IntakeEvent, patient: PatientRow, settings: IntakeSettings, result: ApplyResult) -> None:
+def _apply_visit(
+    ctx: BatchContext, event: IntakeEvent, patient: PatientRow, settings: IntakeSettings, result: ApplyResult
+) -> None:
     visit, kind, source = event.visit, event.kind, event.source
     assert visit is not None
     key = visit_key(event)
     row, key_row = _find_encounter(ctx, key, patient, source)
     if kind in (EventKind.CANCEL_ADMIT, EventKind.CANCEL_DISCHARGE):
         if row is None or row.deleted:
-            raise IntakeError(f"no admission {key or '(no visit number)'} to cancel", code="204", location=where(source, "visit"))
+            raise IntakeError(
+                f"no admission {key or '(no visit number)'} to cancel",
+                code="204",
+                location=where(source, "visit"),
+            )
         result.encounter_id = row.id
-        reason = "admission cancelled (A11)" if kind is EventKind.CANCEL_ADMIT else "discharge cancelled (A13)"
+        reason = (
+            "admission cancelled (A11)" if kind is EventKind.CANCEL_ADMIT else "discharge cancelled (A13)"
+        )
         result.cancelled_tasks += enroll.cancel_for_encounter(ctx, row.id, reason)
         _cancel(ctx, row, kind)
         return
@@ -183,7 +219,9 @@ def _apply_visit(ctx: BatchContext, event: IntakeEvent, patient: PatientRow, set
     flags = set(visit.flags) | ({"deceased"} if event.patient.deceased else set())
     if key is not None:
         if key_row is None:
-            key_row = EncounterKeyRow(key=key, encounter_id=row.id, patient_id=patient.id, flags="", updated_at=ctx.now)
+            key_row = EncounterKeyRow(
+                key=key, encounter_id=row.id, patient_id=patient.id, flags="", updated_at=ctx.now
+            )
             ctx.db_session.add(key_row)
         stored = {f for f in key_row.flags.split(",") if f}
         key_row.flags = ",".join(sorted(stored | flags))
@@ -221,7 +259,9 @@ def _create_encounter(ctx: BatchContext, event: IntakeEvent, patient: PatientRow
 
 def _check_times(encounter: Encounter, source: str) -> None:
     if encounter.discharged_at is not None and encounter.discharged_at < encounter.admitted_at:
-        raise IntakeError("the discharge time is before the admission time", code="102", location=where(source, "admitted"))
+        raise IntakeError(
+            "the discharge time is before the admission time", code="102", location=where(source, "admitted")
+        )
 
 
 def _update_encounter(ctx: BatchContext, event: IntakeEvent, row: EncounterRow) -> None:
@@ -252,7 +292,9 @@ def _update_encounter(ctx: BatchContext, event: IntakeEvent, row: EncounterRow) 
 def _cancel(ctx: BatchContext, row: EncounterRow, kind: EventKind) -> None:
     if kind is EventKind.CANCEL_DISCHARGE:
         current: Encounter = payload_to_entity("encounter", row.payload)
-        replace_payload(ctx, "encounter", row, entity_to_payload(dataclasses.replace(current, discharged_at=None)))
+        replace_payload(
+            ctx, "encounter", row, entity_to_payload(dataclasses.replace(current, discharged_at=None))
+        )
         return
     ctx.remember_version("encounter", row)
     row.deleted, row.version = True, row.version + 1
@@ -264,7 +306,11 @@ def _cancel(ctx: BatchContext, row: EncounterRow, kind: EventKind) -> None:
 def previous_discharges(db_session: Session, patient_id: str, encounter_id: str) -> tuple[datetime, ...]:
     """Discharge times of the patient's other stays (for the 30-day readmission tag)."""
     rows = db_session.scalars(
-        select(EncounterRow).where(EncounterRow.patient_id == patient_id, EncounterRow.id != encounter_id, EncounterRow.deleted.is_(False))
+        select(EncounterRow).where(
+            EncounterRow.patient_id == patient_id,
+            EncounterRow.id != encounter_id,
+            EncounterRow.deleted.is_(False),
+        )
     )
     found = []
     for row in rows:

@@ -51,7 +51,9 @@ def get(*, db_session: Session, dead_letter_id: str) -> DeadLetterRow:
     row = db_session.get(DeadLetterRow, dead_letter_id)
     if row is None:
         # Accept a unique prefix: IT types ids from the list by hand.
-        rows = db_session.scalars(select(DeadLetterRow).where(DeadLetterRow.id.startswith(dead_letter_id)).limit(2)).all()
+        rows = db_session.scalars(
+            select(DeadLetterRow).where(DeadLetterRow.id.startswith(dead_letter_id)).limit(2)
+        ).all()
         if len(rows) != 1 or len(dead_letter_id) < 4:
             raise not_found(f"dead letter {dead_letter_id}")
         row = rows[0]

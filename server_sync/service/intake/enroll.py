@@ -8,12 +8,21 @@ feed the moment the discharge is — a ward's desk sees both at its next pull.
 from __future__ import annotations
 
 import uuid
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from nurse_app.domain import tasks as task_machine
-from nurse_app.domain.enrollment import Decision, DischargeFacts, match_plans
-from nurse_app.domain.model import Encounter, Enrollment, EnrollmentSource, EnrollmentStatus, Plan, PublicationStatus, TaskStatus
+from nurse_app.domain.enrollment import Decision, DischargeFacts, PlanMatcher
+from nurse_app.domain.model import (
+    Encounter,
+    Enrollment,
+    EnrollmentSource,
+    EnrollmentStatus,
+    Plan,
+    PublicationStatus,
+    TaskStatus,
+)
 from nurse_app.domain.scheduling import plan_tasks
 from server_sync.protocol import PayloadError, dataclass_from_payload, entity_to_payload, payload_to_entity
 from server_sync.service.config.models import ConfigDocumentRow, WardRow
@@ -24,8 +33,8 @@ from server_sync.service.records.models import EncounterRow, EnrollmentRow, Pati
 from server_sync.service.sync.context import BatchContext
 from server_sync.service.sync.writes import new_row, replace_payload
 
-# (database url, newest plan config version) → plans; plans are immutable per version.
-_PLAN_CACHE: dict[str, tuple[int, tuple[Plan, ...]]] = {}
+# database url → (newest plan config version, plans, matcher); plans are immutable per version.
+_PLAN_CACHE: dict[str, tuple[int, tuple[Plan, ...], dict[float, PlanMatcher]]] = {}
 _LIVE = ("enrolled", "accepted")
 
 
@@ -36,7 +45,7 @@ def active_plans(db_session: Session) -> tuple[Plan, ...]:
     ).scalar_one()
     cache_key = str(db_session.get_bind().engine.url)
     cached = _PLAN_CACHE.get(cache_key)
-    if cached is not None and cached[0] == newest:
+    if cached is not None and cached[0] == (newest or 0):
         return cached[1]
     latest: dict[str, tuple[int, dict]] = {}
     for row in db_session.scalars(select(ConfigDocumentRow).where(ConfigDocumentRow.kind == "plan")):
@@ -50,11 +59,22 @@ def active_plans(db_session: Session) -> tuple[Plan, ...]:
             continue  # a plan this service cannot read never enrolls anyone
         if PublicationStatus(plan.status) is PublicationStatus.PUBLISHED:
             plans.append(plan)
-    _PLAN_CACHE[cache_key] = (newest or 0, tuple(plans))
+    _PLAN_CACHE[cache_key] = (newest or 0, tuple(plans), {})
     return tuple(plans)
 
 
-def facts_for(db_session: Session, patient: PatientRow, encounter: EncounterRow, flags: frozenset[str]) -> DischargeFacts:
+def plan_matcher(db_session: Session, lower_ratio: float) -> PlanMatcher:
+    """The compiled matcher of the current plans (rebuilt when a plan is published)."""
+    plans = active_plans(db_session)
+    matchers = _PLAN_CACHE[str(db_session.get_bind().engine.url)][2]
+    if lower_ratio not in matchers:
+        matchers[lower_ratio] = PlanMatcher(plans, lower_ratio=lower_ratio)
+    return matchers[lower_ratio]
+
+
+def facts_for(
+    db_session: Session, patient: PatientRow, encounter: EncounterRow, flags: frozenset[str]
+) -> DischargeFacts:
     from server_sync.service.intake.apply import previous_discharges
 
     ward = db_session.get(WardRow, encounter.ward_code)
@@ -68,39 +88,50 @@ def facts_for(db_session: Session, patient: PatientRow, encounter: EncounterRow,
 
 
 def enroll_discharge(
-    ctx: BatchContext, patient: PatientRow, encounter: EncounterRow, flags: frozenset[str], settings: IntakeSettings, result: ApplyResult
+    ctx: BatchContext,
+    patient: PatientRow,
+    encounter: EncounterRow,
+    flags: frozenset[str],
+    settings: IntakeSettings,
+    result: ApplyResult,
 ) -> None:
     """Match every plan not yet decided for this stay; enroll, queue, or leave it."""
     db_session = ctx.db_session
-    plans = active_plans(db_session)
-    if not plans:
+    matcher = plan_matcher(db_session, settings.candidate_ratio)
+    if not matcher.plans:
         return
     existing = {
-        m.plan_code: m for m in db_session.scalars(select(PlanMatchRow).where(PlanMatchRow.encounter_id == encounter.id))
+        m.plan_code: m
+        for m in db_session.scalars(select(PlanMatchRow).where(PlanMatchRow.encounter_id == encounter.id))
     }
     facts = facts_for(db_session, patient, encounter, flags)
-    by_code = {plan.code: plan for plan in plans}
-    for match in match_plans(plans, facts, lower_ratio=settings.candidate_ratio):
+    by_code = {plan.code: plan for plan in matcher.plans}
+    for match in matcher.match(facts):
         row = existing.get(match.plan_code)
-        if match.decision is Decision.NONE or (row is not None and row.status != "cancelled"):
+        if row is not None and row.status != "cancelled":
             continue  # decided before: an A08 after the A03 must not enroll twice
         if row is None:
             row = PlanMatchRow(id=str(uuid.uuid4()), encounter_id=encounter.id, plan_code=match.plan_code)
-            db_session.add(row)
         row.patient_id, row.ward_code = patient.id, encounter.ward_code
         row.plan_version, row.score, row.decision = match.plan_version, match.score, match.decision.value
         row.explanation = match.to_dict() | {"text": match.explain()}
         row.created_at, row.resolved_by, row.enrollment_id = ctx.now, None, None
+        row.status = "open"
         if match.decision is Decision.ENROLL:
-            row.enrollment_id = create_enrollment(ctx, by_code[match.plan_code], facts.encounter, match.score, EnrollmentSource.AUTO)
+            row.enrollment_id = create_enrollment(
+                ctx, by_code[match.plan_code], facts.encounter, match.score, EnrollmentSource.AUTO
+            )
             row.status = "enrolled"
             result.enrolled.append(match.plan_code)
         else:
             row.status = "open"
             result.candidates.append(match.plan_code)
+        db_session.add(row)  # complete now: the next query autoflushes it
 
 
-def create_enrollment(ctx: BatchContext, plan: Plan, encounter: Encounter, score: float, source: EnrollmentSource) -> str:
+def create_enrollment(
+    ctx: BatchContext, plan: Plan, encounter: Encounter, score: float, source: EnrollmentSource
+) -> str:
     """Store an enrollment and its tasks (``plan_tasks``) and put them on the change feed."""
     ward = ctx.db_session.get(WardRow, encounter.ward_code)
     enrollment = Enrollment(
@@ -113,9 +144,22 @@ def create_enrollment(ctx: BatchContext, plan: Plan, encounter: Encounter, score
         enrolled_at=ctx.now,
     )
     tasks = plan_tasks(plan, enrollment, encounter, now=ctx.now, zone=ward.zone if ward else "Asia/Shanghai")
-    new_row(ctx, "enrollment", entity_to_payload(enrollment), encounter.ward_code, patient_id=enrollment.patient_id)
+    new_row(
+        ctx,
+        "enrollment",
+        entity_to_payload(enrollment),
+        encounter.ward_code,
+        patient_id=enrollment.patient_id,
+    )
     for task in tasks:
-        new_row(ctx, "task", entity_to_payload(task), task.ward_code, patient_id=task.patient_id, status=task.status.value)
+        new_row(
+            ctx,
+            "task",
+            entity_to_payload(task),
+            task.ward_code,
+            patient_id=task.patient_id,
+            status=task.status.value,
+        )
     return enrollment.id
 
 
@@ -130,13 +174,17 @@ def cancel_for_encounter(ctx: BatchContext, encounter_id: str, reason: str) -> i
     cancelled = 0
     if not enrollment_ids:
         return 0
-    for row in db_session.scalars(select(EnrollmentRow).where(EnrollmentRow.id.in_(sorted(enrollment_ids))).with_for_update()):
+    for row in db_session.scalars(
+        select(EnrollmentRow).where(EnrollmentRow.id.in_(sorted(enrollment_ids))).with_for_update()
+    ):
         enrollment: Enrollment = payload_to_entity("enrollment", row.payload)
         if enrollment.status is not EnrollmentStatus.CANCELLED:
             enrollment.status = EnrollmentStatus.CANCELLED
             replace_payload(ctx, "enrollment", row, entity_to_payload(enrollment))
         patient_id = row.patient_id
-        for task_row in db_session.scalars(select(TaskRow).where(TaskRow.patient_id == patient_id).with_for_update()):
+        for task_row in db_session.scalars(
+            select(TaskRow).where(TaskRow.patient_id == patient_id).with_for_update()
+        ):
             if task_row.payload.get("enrollment_id") != row.id:
                 continue
             task = payload_to_entity("task", task_row.payload)

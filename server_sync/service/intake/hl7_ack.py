@@ -69,5 +69,7 @@ def build_ack(
         # ERR-1 (v2.3 style, location & code) for old engines; ERR-2/3/4/8 for v2.5+.
         err1 = f"{location}^{error.code}&{label}&HL70357" if location else f"^^^{error.code}&{label}&HL70357"
         severity = "E"
-        segments.append("|".join(["ERR", err1, location, f"{error.code}^{label}^HL70357", severity, "", "", "", text]))
+        segments.append(
+            "|".join(["ERR", err1, location, f"{error.code}^{label}^HL70357", severity, "", "", "", text])
+        )
     return "\r".join(segments) + "\r"

@@ -58,10 +58,14 @@ def _header(msg: Hl7Message | None) -> _Header:
     if msg is None:
         return _Header()
     msh = msg.segment("MSH")
-    return _Header(msg.get(msh, 10), msg.get(msh, 9, 2), (msg.get(msh, 3), msg.get(msh, 4)), msg.get(msh, 12) or "2.5")
+    return _Header(
+        msg.get(msh, 10), msg.get(msh, 9, 2), (msg.get(msh, 3), msg.get(msh, 4)), msg.get(msh, 12) or "2.5"
+    )
 
 
-def _ack(header: _Header, code: str, settings: IntakeSettings, now: datetime, error: IntakeError | None = None) -> str:
+def _ack(
+    header: _Header, code: str, settings: IntakeSettings, now: datetime, error: IntakeError | None = None
+) -> str:
     return build_ack(
         code=code,
         control_id=header.control_id,
@@ -76,7 +80,13 @@ def _ack(header: _Header, code: str, settings: IntakeSettings, now: datetime, er
 
 
 def process(
-    *, database: Database, raw: bytes, settings: IntakeSettings, source: str = "mllp", source_ref: str = "", replay: bool = False
+    *,
+    database: Database,
+    raw: bytes,
+    settings: IntakeSettings,
+    source: str = "mllp",
+    source_ref: str = "",
+    replay: bool = False,
 ) -> Hl7Outcome:
     """Handle one message's bytes (no MLLP framing) and return the ACK to send."""
     now = utc_now()
@@ -101,21 +111,41 @@ def process(
         return _fail(database, raw, settings, _header(msg), error, now, source, source_ref, replay)
     ack = _ack(header, "AA", settings, now)
     try:
-        result = database.run_write(
-            lambda s: _apply_and_record(s, event, header, ack, settings, now, replay)
-        )
+        result = database.run_write(lambda s: _apply_and_record(s, event, header, ack, settings, now, replay))
     except IntakeError as error:
         return _fail(database, raw, settings, header, error, now, source, source_ref, replay)
     except IntegrityError:
         stored = _stored(database, header.key)
         if stored is not None:  # the same message applied concurrently on another connection
             return Hl7Outcome(stored.ack, stored.ack_code, header.control_id, duplicate=True)
-        return _fail(database, raw, settings, header, IntakeError("conflicting concurrent update; resend"), now, source, source_ref, replay)
-    except Exception as error:  # noqa: BLE001 - the sender gets AE and the message is kept, never lost
+        log.exception("intake: %s hit a database constraint", header.control_id)
+        failure = IntakeError("a concurrent update of the same patient or stay collided; resend", code="206")
+        return _fail(database, raw, settings, header, failure, now, source, source_ref, replay)
+    except Exception as error:
         log.exception("intake: applying %s failed", header.control_id)
         failure = IntakeError(f"internal error: {type(error).__name__}", code="207")
         return _fail(database, raw, settings, header, failure, now, source, source_ref, replay)
     return Hl7Outcome(ack, "AA", header.control_id, result=result)
+
+
+def reject_raw(
+    *,
+    database: Database,
+    raw: bytes,
+    settings: IntakeSettings,
+    error: IntakeError,
+    source: str,
+    source_ref: str = "",
+) -> Hl7Outcome:
+    """Refuse bytes that are broken before parsing (truncated or oversized frames): AR + dead letter."""
+    try:
+        header = _header(parse(raw[: settings.max_message_bytes]))
+    except IntakeError:
+        header = _Header()
+    # Not remembered under the control ID: the complete resend of a cut-off frame must be applied.
+    return _fail(
+        database, raw, settings, header, error, utc_now(), source, source_ref, False, record_ack=False
+    )
 
 
 def _stored(database: Database, key: str) -> ProcessedMessageRow | None:
@@ -123,7 +153,9 @@ def _stored(database: Database, key: str) -> ProcessedMessageRow | None:
         return db_session.get(ProcessedMessageRow, key)
 
 
-def _apply_and_record(db_session, event, header: _Header, ack: str, settings, now, replay: bool) -> ApplyResult:
+def _apply_and_record(
+    db_session, event, header: _Header, ack: str, settings, now, replay: bool
+) -> ApplyResult:
     result = apply_event(db_session=db_session, event=event, settings=settings, now=now)
     _record(db_session, header, "AA", ack, now, replace=replay)
     return result
@@ -134,7 +166,11 @@ def _record(db_session, header: _Header, code: str, ack: str, now: datetime, *, 
         return
     row = db_session.get(ProcessedMessageRow, header.key)
     if row is None:
-        db_session.add(ProcessedMessageRow(key=header.key, event=header.trigger[:16], ack_code=code, ack=ack, received_at=now))
+        db_session.add(
+            ProcessedMessageRow(
+                key=header.key, event=header.trigger[:16], ack_code=code, ack=ack, received_at=now
+            )
+        )
     elif replace:
         row.ack_code, row.ack, row.received_at = code, ack, now
 
@@ -149,6 +185,8 @@ def _fail(
     source: str,
     source_ref: str,
     replay: bool,
+    *,
+    record_ack: bool = True,
 ) -> Hl7Outcome:
     code = "AR" if error.reject else "AE"
     ack = _ack(header, code, settings, now, error)
@@ -166,12 +204,24 @@ def _fail(
             now=now,
             source_ref=source_ref,
             control_id=header.control_id or None,
-            detail={"hl7_code": error.code, "location": error.location, "ack_code": code, "event": header.trigger},
+            detail={
+                "hl7_code": error.code,
+                "location": error.location,
+                "ack_code": code,
+                "event": header.trigger,
+            },
             max_bytes=settings.max_frame_bytes,
         )
-        _record(db_session, header, code, ack, now, replace=False)
+        if record_ack:
+            _record(db_session, header, code, ack, now, replace=False)
         return letter
 
     letter_id = database.run_write(work)
-    log.warning("intake: %s %s dead-lettered as %s: %s", source, header.control_id or "(no id)", letter_id, error.message)
+    log.warning(
+        "intake: %s %s dead-lettered as %s: %s",
+        source,
+        header.control_id or "(no id)",
+        letter_id,
+        error.message,
+    )
     return Hl7Outcome(ack, code, header.control_id, dead_letter_id=letter_id)

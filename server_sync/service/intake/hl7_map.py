@@ -4,8 +4,8 @@ PID-3 MRN (identifier type MR, else the first), PID-3/PID-19 national ID
 (type NNCHN/NI/CZ), PID-5 name, PID-7 birth date, PID-8 sex, PID-13/14 phone,
 PID-29/30 death; PV1-3.1 ward, PV1-19 visit number, PV1-7 attending,
 PV1-36 discharge disposition, PV1-44/45 admit/discharge time (EVN-6, then
-EVN-2/MSH-7 when a discharge time is missing); DG1-3 diagnoses (DG1-15 = 1 or
-DG1-6 = A primary), PR1-3 procedures; PV2-12/PV2-3 extra disposition text;
+EVN-2/MSH-7 when a discharge time is missing); DG1-3 diagnoses (DG1-15 = 1
+primary), PR1-3 procedures; PV2-12 disposition text when PV1-36 has none;
 MRG-1 the merged MRN (A40).
 """
 
@@ -43,7 +43,9 @@ def message_type(msg: Hl7Message) -> tuple[str, str]:
     if not kind:
         raise IntakeError("MSH-9 message type is missing", code="101", location="MSH^1^9", reject=True)
     if kind != "ADT":
-        raise IntakeError(f"message type {kind} is not supported (ADT only)", code="200", location="MSH^1^9", reject=True)
+        raise IntakeError(
+            f"message type {kind} is not supported (ADT only)", code="200", location="MSH^1^9", reject=True
+        )
     if trigger not in EVENTS:
         raise IntakeError(
             f"event {trigger or '(none)'} is not supported (A01 A02 A03 A08 A11 A13 A40)",
@@ -59,13 +61,19 @@ def check_header(msg: Hl7Message) -> str:
     msh = msg.segment("MSH")
     control_id = msg.get(msh, 10)
     if not control_id:
-        raise IntakeError("MSH-10 message control ID is missing", code="101", location="MSH^1^10", reject=True)
+        raise IntakeError(
+            "MSH-10 message control ID is missing", code="101", location="MSH^1^10", reject=True
+        )
     version = msg.get(msh, 12)
     if version and not version.startswith("2."):
-        raise IntakeError(f"HL7 version {version} is not supported (2.x)", code="203", location="MSH^1^12", reject=True)
+        raise IntakeError(
+            f"HL7 version {version} is not supported (2.x)", code="203", location="MSH^1^12", reject=True
+        )
     processing = msg.get(msh, 11)
     if processing and processing[0] not in "PDT":
-        raise IntakeError(f"processing ID {processing} is not P, D or T", code="202", location="MSH^1^11", reject=True)
+        raise IntakeError(
+            f"processing ID {processing} is not P, D or T", code="202", location="MSH^1^11", reject=True
+        )
     return control_id
 
 
@@ -156,7 +164,7 @@ def _visit(msg: Hl7Message, kind: EventKind, zone: str) -> VisitData | None:
         admitted = parse_hl7_time(msg.get(evn, 6) or msg.get(evn, 2), zone=zone, location="EVN^1^6")
     pv2 = msg.segment("PV2")
     disposition_code = msg.get(pv1, 36, 1)
-    disposition_text = msg.get(pv1, 36, 2) or msg.get(pv2, 12) or msg.get(pv2, 3, 2)
+    disposition_text = msg.get(pv1, 36, 2) or msg.get(pv2, 12)
     attending = join_name(msg.get(pv1, 7, 2), msg.get(pv1, 7, 3)) or msg.get(pv1, 7, 1)
     return VisitData(
         key=msg.get(pv1, 19) or None,

@@ -73,7 +73,10 @@ class Hl7Message:
 
     def components(self, repetition: str) -> list[str]:
         """The unescaped components of one repetition (sub-components joined by ``&`` removed)."""
-        return [self.unescape(c.split(self.encoding.subcomponent)[0]) for c in repetition.split(self.encoding.component)]
+        return [
+            self.unescape(c.split(self.encoding.subcomponent)[0])
+            for c in repetition.split(self.encoding.component)
+        ]
 
     def get(self, segment: Segment | None, number: int, component: int = 1, repetition: int = 1) -> str:
         """One unescaped value, '' when absent."""
@@ -114,7 +117,12 @@ def _unescape_one(code: str, enc: Encoding) -> str:
 def escape(text: str, enc: Encoding = Encoding()) -> str:
     """Escape delimiters for use inside a field (the ACK's error text)."""
     out = text.replace(enc.escape, f"{enc.escape}E{enc.escape}")
-    for char, code in ((enc.field, "F"), (enc.component, "S"), (enc.subcomponent, "T"), (enc.repetition, "R")):
+    for char, code in (
+        (enc.field, "F"),
+        (enc.component, "S"),
+        (enc.subcomponent, "T"),
+        (enc.repetition, "R"),
+    ):
         out = out.replace(char, f"{enc.escape}{code}{enc.escape}")
     return out.replace("\r", " ").replace("\n", " ")
 
@@ -122,7 +130,9 @@ def escape(text: str, enc: Encoding = Encoding()) -> str:
 def read_header(raw: bytes) -> tuple[Encoding, list[str]]:
     """Delimiters and the raw MSH fields, read as Latin-1 (MSH-1..17 are ASCII in practice)."""
     if not raw.startswith(b"MSH"):
-        raise IntakeError("the message does not start with an MSH segment", code="100", location="MSH", reject=True)
+        raise IntakeError(
+            "the message does not start with an MSH segment", code="100", location="MSH", reject=True
+        )
     end = len(raw)
     for stop in (b"\r", b"\n"):
         at = raw.find(stop)
@@ -183,7 +193,12 @@ def decode(raw: bytes) -> tuple[str, str]:
             return raw.decode(guess), guess
         except UnicodeDecodeError:
             continue
-    raise IntakeError("the message is neither UTF-8 nor GB18030; declare MSH-18", code="102", location="MSH^1^18", reject=True)
+    raise IntakeError(
+        "the message is neither UTF-8 nor GB18030; declare MSH-18",
+        code="102",
+        location="MSH^1^18",
+        reject=True,
+    )
 
 
 def parse(raw: bytes) -> Hl7Message:
@@ -207,5 +222,7 @@ def parse(raw: bytes) -> Hl7Message:
         fields = ["MSH", enc.field, *parts[1:]] if name == "MSH" else parts
         segments.append(Segment(name, fields, seen[name]))
     if not segments or segments[0].name != "MSH":
-        raise IntakeError("the message does not start with an MSH segment", code="100", location="MSH", reject=True)
+        raise IntakeError(
+            "the message does not start with an MSH segment", code="100", location="MSH", reject=True
+        )
     return Hl7Message(segments, enc, codec)

@@ -16,14 +16,24 @@ from sqlalchemy import select, update
 from server_sync.service.intake import mpi
 from server_sync.service.intake.config import IntakeSettings
 from server_sync.service.intake.events import ApplyResult, IntakeError, IntakeEvent
-from server_sync.service.intake.models import EncounterKeyRow, MpiReviewRow, PatientIdentifierRow, PlanMatchRow
+from server_sync.service.intake.models import (
+    EncounterKeyRow,
+    MpiReviewRow,
+    PatientIdentifierRow,
+    PlanMatchRow,
+)
 from server_sync.service.records.models import AlertRow, EncounterRow, EnrollmentRow, PatientRow, TaskRow
 from server_sync.service.sync.context import BatchContext
 from server_sync.service.sync.writes import replace_payload
 
 
 def merge_event(
-    ctx: BatchContext, event: IntakeEvent, settings: IntakeSettings, result: ApplyResult, *, upsert_patient: Callable
+    ctx: BatchContext,
+    event: IntakeEvent,
+    settings: IntakeSettings,
+    result: ApplyResult,
+    *,
+    upsert_patient: Callable,
 ) -> None:
     """Apply an A40: PID names the survivor, MRG-1 the merged MRN(s)."""
     db_session = ctx.db_session
@@ -35,7 +45,8 @@ def merge_event(
     surviving_known = mpi.lookup(db_session=db_session, system="mrn", value=event.patient.mrn)
     if not merged_ids and surviving_known is None:
         raise IntakeError(
-            f"neither the surviving MRN {event.patient.mrn} nor the merged {', '.join(event.merge_mrns)} is known",
+            f"neither the surviving MRN {event.patient.mrn} nor the merged "
+            f"{', '.join(event.merge_mrns)} is known",
             code="204",
             location="MRG^1^1",
         )
@@ -57,14 +68,18 @@ def merge_patients(ctx: BatchContext, *, merged_id: str, surviving: PatientRow) 
         return
     task_ids = []
     for model, entity in ((EncounterRow, "encounter"), (EnrollmentRow, "enrollment"), (TaskRow, "task")):
-        rows = db_session.scalars(select(model).where(model.patient_id == merged_id).order_by(model.id).with_for_update()).all()
+        rows = db_session.scalars(
+            select(model).where(model.patient_id == merged_id).order_by(model.id).with_for_update()
+        ).all()
         for row in rows:
             replace_payload(ctx, entity, row, {**row.payload, "patient_id": surviving.id})
             row.patient_id = surviving.id
             if entity == "task":
                 task_ids.append(row.id)
     if task_ids:
-        for alert in db_session.scalars(select(AlertRow).where(AlertRow.task_id.in_(task_ids)).with_for_update()):
+        for alert in db_session.scalars(
+            select(AlertRow).where(AlertRow.task_id.in_(task_ids)).with_for_update()
+        ):
             if alert.payload.get("patient_id") == merged_id:
                 replace_payload(ctx, "alert", alert, {**alert.payload, "patient_id": surviving.id})
     for ward_code in sorted(ctx.patient_wards(merged_id)):
@@ -74,7 +89,10 @@ def merge_patients(ctx: BatchContext, *, merged_id: str, surviving: PatientRow) 
         db_session.execute(update(model).where(model.patient_id == merged_id).values(patient_id=surviving.id))
     db_session.execute(
         update(MpiReviewRow)
-        .where(MpiReviewRow.status == "open", (MpiReviewRow.patient_id == merged_id) | (MpiReviewRow.candidate_id == merged_id))
+        .where(
+            MpiReviewRow.status == "open",
+            (MpiReviewRow.patient_id == merged_id) | (MpiReviewRow.candidate_id == merged_id),
+        )
         .values(status="merged", resolved_at=ctx.now, resolved_by=ctx.user.username)
     )
     mpi.repoint(db_session=db_session, merged_id=merged_id, surviving_id=surviving.id, now=ctx.now)

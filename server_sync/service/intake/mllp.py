@@ -29,7 +29,7 @@ def frame(payload: bytes) -> bytes:
 
 
 class FrameReader:
-    """Incremental MLLP deframer; ``feed`` returns complete frames and truncated ones."""
+    """Incremental MLLP deframer; ``feed`` returns complete frames and broken ones."""
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
@@ -40,58 +40,59 @@ class FrameReader:
     def feed(self, data: bytes) -> list[tuple[bytes, str]]:
         """(payload, problem) pairs: problem '' for a whole frame, else why it is broken."""
         out: list[tuple[bytes, str]] = []
-        for start, chunk in _split_on(data, START):
-            if start:
-                if self._inside and self._buffer.strip():
-                    out.append((bytes(self._buffer), "frame truncated: a new frame started before <FS><CR>"))
-                self._buffer.clear()
-                self._inside, self._overflow = True, 0
+        i = 0
+        while i < len(data):
             if not self._inside:
-                continue  # bytes between frames (keep-alive newlines) carry nothing
-            self._append(chunk)
-            while True:
-                end = self._buffer.find(END)
-                if end == -1:
-                    break
-                payload = bytes(self._buffer[:end])
-                out.append((payload, "frame too large" if self._overflow else ""))
-                rest = bytes(self._buffer[end + len(END) :])
-                self._buffer.clear()
-                self._inside, self._overflow = False, 0
-                if rest.strip():
-                    self._inside = False
+                start = data.find(START, i)
+                if start == -1:
+                    break  # bytes between frames (keep-alive newlines) carry nothing
+                self._open()
+                i = start + 1
+                continue
+            end, restart = data.find(END[:1], i), data.find(START, i)
+            if restart != -1 and (end == -1 or restart < end):
+                self._append(data[i:restart])
+                if bytes(self._buffer).strip():
+                    out.append((bytes(self._buffer), "frame truncated: a new frame started before <FS><CR>"))
+                self._open()
+                i = restart + 1
+                continue
+            if end == -1:
+                self._append(data[i:])
                 break
+            self._append(data[i:end])
+            out.append((bytes(self._buffer), "frame too large" if self._overflow else ""))
+            self._inside = False
+            self._buffer.clear()
+            i = end + 1
+            if i < len(data) and data[i] == END[1]:
+                i += 1
         return out
 
+    def _open(self) -> None:
+        self._inside, self._overflow = True, 0
+        self._buffer.clear()
+
     def _append(self, chunk: bytes) -> None:
-        room = self.max_bytes - len(self._buffer)
+        room = max(self.max_bytes - len(self._buffer), 0)
         if len(chunk) > room:
-            self._overflow += len(chunk) - max(room, 0)
-            # Keep looking for the end marker in the dropped part, so the frame still closes.
-            tail_end = chunk.find(END)
-            if tail_end != -1:
-                self._buffer.extend(chunk[: max(room, 0)])
-                self._buffer.extend(END)
-                return
-            chunk = chunk[: max(room, 0)]
+            self._overflow += len(chunk) - room
+            chunk = chunk[:room]
         self._buffer.extend(chunk)
 
     def close(self) -> bytes | None:
         """The unfinished frame at end of stream, if any."""
-        if self._inside and self._buffer.strip():
+        if self._inside and bytes(self._buffer).strip():
             return bytes(self._buffer)
         return None
-
-
-def _split_on(data: bytes, marker: bytes) -> list[tuple[bool, bytes]]:
-    parts = data.split(marker)
-    return [(i > 0, part) for i, part in enumerate(parts)]
 
 
 class MllpServer:
     """The listener; ``serve_forever`` for the CLI, ``start``/``stop`` for tests and the bench."""
 
-    def __init__(self, database: Database, settings: IntakeSettings, host: str = "127.0.0.1", port: int = 2575) -> None:
+    def __init__(
+        self, database: Database, settings: IntakeSettings, host: str = "127.0.0.1", port: int = 2575
+    ) -> None:
         self.database, self.settings, self.host, self.port = database, settings, host, port
         self._server: asyncio.Server | None = None
         self.on_processed: Callable[[hl7_intake.Hl7Outcome], None] | None = None
@@ -126,7 +127,9 @@ class MllpServer:
                     await self._answer(writer, payload, problem, ref)
             rest = frames.close()
             if rest is not None:
-                await self._answer(writer, rest, "frame truncated: the connection closed before <FS><CR>", ref)
+                await self._answer(
+                    writer, rest, "frame truncated: the connection closed before <FS><CR>", ref
+                )
         except (ConnectionError, asyncio.IncompleteReadError):
             rest = frames.close()
             if rest is not None:
@@ -136,7 +139,9 @@ class MllpServer:
                 writer.close()
                 await writer.wait_closed()
 
-    async def _answer(self, writer: asyncio.StreamWriter | None, payload: bytes, problem: str, ref: str) -> None:
+    async def _answer(
+        self, writer: asyncio.StreamWriter | None, payload: bytes, problem: str, ref: str
+    ) -> None:
         loop = asyncio.get_running_loop()
         outcome = await loop.run_in_executor(None, self._process, payload, problem, ref)
         if self.on_processed is not None:
@@ -150,9 +155,16 @@ class MllpServer:
     def _process(self, payload: bytes, problem: str, ref: str) -> hl7_intake.Hl7Outcome:
         if problem:
             return hl7_intake.reject_raw(
-                database=self.database, raw=payload, settings=self.settings, error=IntakeError(problem, reject=True), source="mllp", source_ref=ref
+                database=self.database,
+                raw=payload,
+                settings=self.settings,
+                error=IntakeError(problem, reject=True),
+                source="mllp",
+                source_ref=ref,
             )
-        return hl7_intake.process(database=self.database, raw=payload, settings=self.settings, source="mllp", source_ref=ref)
+        return hl7_intake.process(
+            database=self.database, raw=payload, settings=self.settings, source="mllp", source_ref=ref
+        )
 
 
 def serve(database: Database, settings: IntakeSettings, host: str, port: int) -> None:

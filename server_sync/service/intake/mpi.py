@@ -76,7 +76,12 @@ def score(data: PatientData, row: PatientIndexRow) -> tuple[float, list[str]]:
     if data.phone and phone_key(data.phone) and phone_key(data.phone) == row.phone_key:
         total += _PHONE_WEIGHT
         reasons.append("same phone")
-    if data.sex is not None and row.sex and data.sex.value != row.sex and "unknown" not in (row.sex, data.sex.value):
+    if (
+        data.sex is not None
+        and row.sex
+        and data.sex.value != row.sex
+        and "unknown" not in (row.sex, data.sex.value)
+    ):
         total -= 0.2
         reasons.append("different sex")
     return round(max(total, 0.0), 4), reasons
@@ -93,7 +98,9 @@ def resolve(*, db_session: Session, data: PatientData, auto_link: float, review:
             return Resolution(found, "national_id")
     if not (data.name and data.birth_date):
         return Resolution(None, "new")
-    rows = db_session.scalars(select(PatientIndexRow).where(PatientIndexRow.birth_date == data.birth_date)).all()
+    rows = db_session.scalars(
+        select(PatientIndexRow).where(PatientIndexRow.birth_date == data.birth_date)
+    ).all()
     scored = sorted(((*score(data, row), row.patient_id) for row in rows), key=lambda item: -item[0])
     best = scored[0] if scored else None
     if best and best[0] >= auto_link:
@@ -120,7 +127,12 @@ def remember(*, db_session: Session, patient_id: str, data: PatientData, stored:
 
 
 def queue_review(
-    *, db_session: Session, patient_id: str, items: list[tuple[str, float, list[str]]], ward_code: str | None, now: datetime
+    *,
+    db_session: Session,
+    patient_id: str,
+    items: list[tuple[str, float, list[str]]],
+    ward_code: str | None,
+    now: datetime,
 ) -> int:
     """Queue uncertain pairs for a person to decide; returns how many were queued."""
     for candidate, value, reasons in items:
@@ -141,7 +153,9 @@ def queue_review(
 
 def repoint(*, db_session: Session, merged_id: str, surviving_id: str, now: datetime) -> None:
     """After a merge: identifiers follow the survivor and the link is recorded."""
-    for row in db_session.scalars(select(PatientIdentifierRow).where(PatientIdentifierRow.patient_id == merged_id)):
+    for row in db_session.scalars(
+        select(PatientIdentifierRow).where(PatientIdentifierRow.patient_id == merged_id)
+    ):
         row.patient_id = surviving_id
     index = db_session.get(PatientIndexRow, merged_id)
     if index is not None:

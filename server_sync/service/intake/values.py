@@ -63,7 +63,9 @@ def parse_hl7_time(text: str, *, zone: str, location: str) -> datetime | None:
         return None
     match = _HL7_TS.match(text)
     if not match or match.group(3) is None:
-        raise IntakeError(f"{text!r} is not an HL7 date/time (YYYYMMDDHHMM[SS])", code="102", location=location)
+        raise IntakeError(
+            f"{text!r} is not an HL7 date/time (YYYYMMDDHHMM[SS])", code="102", location=location
+        )
     year, month, day, hour, minute, second = (int(g) if g else 0 for g in match.groups()[:6])
     fraction = match.group(7)
     micro = int(float(fraction) * 1_000_000) if fraction else 0
@@ -104,7 +106,9 @@ def parse_iso_time(text: str, *, zone: str, location: str) -> datetime | None:
     except ValueError:
         if candidate.isdigit() and len(candidate) >= 8:
             return parse_hl7_time(candidate, zone=zone, location=location)
-        raise IntakeError(f"{text!r} is not a date/time (YYYY-MM-DD HH:MM)", code="102", location=location) from None
+        raise IntakeError(
+            f"{text!r} is not a date/time (YYYY-MM-DD HH:MM)", code="102", location=location
+        ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=ZoneInfo(zone))
     return moment.astimezone(timezone.utc)

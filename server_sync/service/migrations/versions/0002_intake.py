@@ -123,7 +123,9 @@ def upgrade() -> None:
         sa.Column("created_at", UtcDateTime(), nullable=False),
         sa.Column("resolved_by", sa.String(64), nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_intake_plan_matches"),
-        sa.UniqueConstraint("encounter_id", "plan_code", name="uq_intake_plan_matches_encounter_id_plan_code"),
+        sa.UniqueConstraint(
+            "encounter_id", "plan_code", name="uq_intake_plan_matches_encounter_id_plan_code"
+        ),
     )
     _index("intake_plan_matches", "patient_id")
     _index("intake_plan_matches", "ward_code", "status")

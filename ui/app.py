@@ -27,6 +27,7 @@ from ui.desk.login import OfflineLoginBackend
 from ui.desk.login_dialog import LoginDialog
 from ui.desk.online import DeskSync, DeskSyncLink, OnlineFirstLogin, OnlineSyncStatus
 from ui.desk.settings import DeskSettings
+from ui.desk.tray import install_tray
 from ui.i18n import LANGUAGES, _, set_language
 from ui.main_window import MainWindow
 from ui.operations import Operation, wait_for_all
@@ -105,6 +106,7 @@ def run_desk(args: argparse.Namespace, cache_path: Path) -> int:
     window = start_desk(app, opener.engine(), dialog.user, settings, sync_source=source)
     if desk_sync is not None:
         DeskSyncLink(window, desk_sync, settings)
+        install_tray(window, desk_sync, settings)  # critical-value alerts / due tasks in the system tray
     window.show()
     status = app.exec()
     if desk_sync is not None:

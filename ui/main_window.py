@@ -15,6 +15,7 @@ from nurse_app.desk.context import DeskContext
 from nurse_app.desk.folder import PatientFolder
 from nurse_app.store.worklist import WorklistTab
 from ui import theme
+from ui.admin.hook import install_admin_menu
 from ui.desk import settings as s
 from ui.desk.busy import BusyTracker
 from ui.desk.read_aloud import Pyttsx3ReadAloud, ReadAloud
@@ -66,6 +67,7 @@ class MainWindow(QMainWindow):
         self.workspace.sig_folder_opened.connect(self._folder_opened)
         self.workspace.sig_worklist_changed.connect(self._work_changed)
         self._build_actions()
+        install_admin_menu(self, sync_source)  # "管理": only for admin / ward manager
         language_notifier().sig_language_changed.connect(self.retranslate)
         self.retranslate()
         self.read_aloud.probe()

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from nurse_app import __version__
+from server_sync.service.alerts.views import router as alerts_router
 from server_sync.service.audit.views import router as audit_router
 from server_sync.service.auth.views import router as auth_router
 from server_sync.service.config.views import router as config_router
@@ -19,6 +20,7 @@ from server_sync.service.core.logging_filter import install_patient_data_filter
 from server_sync.service.core.protocol_header import ProtocolHeaderMiddleware
 from server_sync.service.health.views import router as health_router
 from server_sync.service.intake.views import router as intake_router
+from server_sync.service.notify.views import router as notify_router
 from server_sync.service.records.views import router as records_router
 from server_sync.service.sync.views import router as sync_router
 
@@ -56,6 +58,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         records_router,
         audit_router,
         intake_router,
+        alerts_router,
+        notify_router,
     ):
         app.include_router(router)
     return app

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import json
 import os
@@ -156,6 +157,16 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_notify_worker(args: argparse.Namespace) -> int:
+    from server_sync.service.notify.runner import run_forever
+
+    database, _ = _database(args)
+    print("notify worker running (Ctrl+C to stop)")
+    with contextlib.suppress(KeyboardInterrupt):
+        run_forever(database, clock=utc_now, idle_seconds=args.idle)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="followup-server", description="随访护士站 central service")
     parser.add_argument("--db", help="database URL (default: FOLLOWUP_DATABASE_URL or ./var/server)")
@@ -223,6 +234,11 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument("--password", default="demo1234")
     seed.add_argument("--db", default=argparse.SUPPRESS)
     seed.set_defaults(run=cmd_seed_demo)
+
+    worker = commands.add_parser("notify-worker", help="escalate alerts and deliver notifications (loop)")
+    worker.add_argument("--idle", type=float, default=1.0, help="seconds to wait when there is no work")
+    worker.add_argument("--db", default=argparse.SUPPRESS)
+    worker.set_defaults(run=cmd_notify_worker)
 
     add_intake_commands(commands, _database)
     return parser

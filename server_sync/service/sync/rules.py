@@ -11,6 +11,7 @@ from typing import Any
 
 from nurse_app.domain.model import Role
 from server_sync.protocol import Mutation, PayloadError, entity_to_payload, payload_to_entity
+from server_sync.service.alerts.hooks import ALERT_HOOK_ENTITIES, on_record_pushed
 from server_sync.service.audit.models import AuditEventRow
 from server_sync.service.records.models import AlertRow, EncounterRow, EnrollmentRow, PatientRow
 from server_sync.service.sync import task_rules
@@ -29,7 +30,12 @@ def apply_mutation(ctx: BatchContext, mutation: Mutation) -> Outcome:
         record = _decode(mutation)
         payload = entity_to_payload(record)
         handler = _HANDLERS[mutation.entity]
-        return handler(ctx, mutation, record, payload)
+        outcome = handler(ctx, mutation, record, payload)
+        # --- critical-value alerts / notifications hook (server_sync.service.alerts) ---
+        if outcome.status == "applied" and mutation.entity in ALERT_HOOK_ENTITIES:
+            on_record_pushed(ctx, mutation.entity, record)
+        # --- end of hook ---
+        return outcome
     except Rejected as refusal:
         return Outcome("rejected", str(refusal))
 

@@ -1,0 +1,1 @@
+"""Critical-value alert lifecycle on the service: raised → notified → acknowledged → closed, escalation."""

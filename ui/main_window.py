@@ -7,6 +7,8 @@ Ctrl+D dial, F1–F8 outcomes, Ctrl+R refresh, Ctrl+, settings.
 
 from __future__ import annotations
 
+import dataclasses
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox, QSplitter, QWidget
@@ -16,8 +18,10 @@ from nurse_app.desk.folder import PatientFolder
 from nurse_app.store.worklist import WorklistTab
 from ui import theme
 from ui.admin.hook import install_admin_menu
+from ui.dashboard.hook import install_dashboard_menu
 from ui.desk import settings as s
 from ui.desk.busy import BusyTracker
+from ui.desk.draft_recovery import DraftRecoveryDialog, load_draft_entries
 from ui.desk.read_aloud import Pyttsx3ReadAloud, ReadAloud
 from ui.desk.settings import DeskSettings
 from ui.desk.settings_dialog import SettingsDialog
@@ -45,6 +49,8 @@ class MainWindow(QMainWindow):
         self.ctx = ctx
         self.settings = settings
         self.setup: DeskSetup | None = None
+        self.draft_recovery: DraftRecoveryDialog | None = None
+        self._drafts_offered = False
         self.busy = BusyTracker(self)
         self.read_aloud = read_aloud or Pyttsx3ReadAloud(settings.get(s.TTS_VOICE), self)
         self.worklist = WorklistPanel(ctx, self.busy)
@@ -66,8 +72,13 @@ class MainWindow(QMainWindow):
         self.worklist.sig_task_activated.connect(self.open_task)
         self.workspace.sig_folder_opened.connect(self._folder_opened)
         self.workspace.sig_worklist_changed.connect(self._work_changed)
+        self.workspace.call.sig_alert_acknowledged.connect(self._alert_acknowledged)
+        self.workspace.scale.sig_drafts_restored.connect(
+            lambda _task_id: self.workspace.tabs.setCurrentWidget(self.workspace.scale)
+        )
         self._build_actions()
         install_admin_menu(self, sync_source)  # "管理": only for admin / ward manager
+        install_dashboard_menu(self)  # "质量看板": only for ward manager / admin
         language_notifier().sig_language_changed.connect(self.retranslate)
         self.retranslate()
         self.read_aloud.probe()
@@ -132,6 +143,35 @@ class MainWindow(QMainWindow):
             self.status.zone = setup.ward.zone
         self.worklist.apply_setup(setup)
         self.retranslate()
+        if not self._drafts_offered:
+            self._drafts_offered = True
+            self.offer_drafts()
+
+    def offer_drafts(self) -> None:
+        """After login: offer back the scales this nurse left unsubmitted (crash, power cut, closed app)."""
+        ctx = self.ctx
+        self.busy.run(lambda: load_draft_entries(ctx), self._drafts_found, owner=self)
+
+    def _drafts_found(self, entries) -> None:
+        if not entries:
+            return
+        self.draft_recovery = DraftRecoveryDialog(entries, self.ctx.zone, self)
+        self.draft_recovery.sig_open_task.connect(self.open_draft)
+        self.draft_recovery.show()
+
+    def open_draft(self, task_id: str) -> None:
+        self.worklist.select_task(task_id)
+        self.workspace.scale.restore_drafts_of(task_id)
+        self.open_task(task_id)
+
+    def _alert_acknowledged(self, alert) -> None:
+        folder = self.workspace.folder
+        if folder is not None:
+            alerts = tuple(alert if a.id == alert.id else a for a in folder.alerts)
+            self.workspace.folder = dataclasses.replace(folder, alerts=alerts)
+            self.workspace.retranslate()  # refills the history with the new status
+        self.status.showMessage(_("Alert acknowledged."), 5000)
+        self._work_changed()  # the worklist's red pin goes once no alert of the task is open
 
     def _work_changed(self) -> None:
         self.worklist.refresh()

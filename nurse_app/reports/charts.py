@@ -7,11 +7,12 @@ from zoneinfo import ZoneInfo
 from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.charts.legends import Legend
 from reportlab.graphics.charts.lineplots import LinePlot
-from reportlab.graphics.shapes import Drawing, Line, String
+from reportlab.graphics.shapes import Drawing, Line
 from reportlab.graphics.widgets.markers import makeMarker
 from reportlab.lib import colors
 
 from nurse_app.reports.data import WardMonthFigures
+from nurse_app.reports.fonts import LATIN_FONT, best_font, text_group
 from nurse_app.reports.labels import Labels
 
 __all__ = ["miss_trend_chart", "nurse_bar_chart"]
@@ -22,14 +23,21 @@ GREEN = colors.HexColor("#3C9D5D")
 GREY = colors.HexColor("#888888")
 
 
-def _title(drawing: Drawing, text: str, font: str) -> None:
-    drawing.add(String(0, drawing.height - 12, text, fontName=font, fontSize=10))
+def _drawing(width: float, height: float) -> Drawing:
+    drawing = Drawing(width, height)
+    # The renderer starts every drawing in this font: the default (Helvetica) would be referenced unembedded.
+    drawing.initialFontName = LATIN_FONT
+    return drawing
 
 
-def miss_trend_chart(figures: WardMonthFigures, labels: Labels, font: str, width: float = 460) -> Drawing:
+def _title(drawing: Drawing, text: str) -> None:
+    drawing.add(text_group(0, drawing.height - 12, text, 10))
+
+
+def miss_trend_chart(figures: WardMonthFigures, labels: Labels, width: float = 460) -> Drawing:
     """Weekly miss rate (%) as a line, with the target as a dashed red line; weeks without closed tasks are gaps."""
-    drawing = Drawing(width, 170)
-    _title(drawing, labels["trend"], font)
+    drawing = _drawing(width, 170)
+    _title(drawing, labels["trend"])
     points = [
         (index + 1, week.miss.value * 100)
         for index, week in enumerate(figures.weekly)
@@ -54,37 +62,38 @@ def miss_trend_chart(figures: WardMonthFigures, labels: Labels, font: str, width
     plot.yValueAxis.valueMin, plot.yValueAxis.valueMax = 0, top
     plot.yValueAxis.labelTextFormat = "%.0f%%"
     for axis in (plot.xValueAxis, plot.yValueAxis):
-        axis.labels.fontName = font
+        axis.labels.fontName = LATIN_FONT  # dates and percentages only
         axis.labels.fontSize = 8
     drawing.add(plot)
-    drawing.add(String(plot.x + plot.width - 4, plot.y + plot.height * target / top + 3,
-                       f"{labels['target']} {target:.0f}%", fontName=font, fontSize=7, fillColor=RED,
-                       textAnchor="end"))
+    y = plot.y + plot.height * target / top + 3
+    drawing.add(text_group(plot.x + plot.width - 4, y, f"{labels['target']} {target:.0f}%", 7, "end", fillColor=RED))
     return drawing
 
 
-def nurse_bar_chart(figures: WardMonthFigures, labels: Labels, font: str, width: float = 460) -> Drawing:
+def nurse_bar_chart(figures: WardMonthFigures, labels: Labels, width: float = 460) -> Drawing:
     """Follow-ups completed and missed per nurse, side by side."""
     lines = figures.by_nurse
-    drawing = Drawing(width, 190)
-    _title(drawing, labels["nurse_chart"], font)
+    drawing = _drawing(width, 190)
+    _title(drawing, labels["nurse_chart"])
     chart = VerticalBarChart()
     chart.x, chart.y, chart.width, chart.height = 40, 45, width - 150, 115
     chart.data = [[line.completed for line in lines] or [0], [line.rates.miss.numerator for line in lines] or [0]]
     chart.bars[0].fillColor = GREEN
     chart.bars[1].fillColor = RED
-    chart.categoryAxis.categoryNames = [_short(line.label or labels["unassigned"]) for line in lines] or [""]
+    names = [_short(line.label or labels["unassigned"]) for line in lines] or [""]
+    chart.categoryAxis.categoryNames = names
     chart.categoryAxis.labels.angle = 30 if len(lines) > 6 else 0
     chart.categoryAxis.labels.boxAnchor = "ne" if len(lines) > 6 else "n"
     chart.valueAxis.valueMin = 0
     chart.valueAxis.labelTextFormat = "%d"
-    for axis_labels in (chart.categoryAxis.labels, chart.valueAxis.labels):
-        axis_labels.fontName = font
-        axis_labels.fontSize = 7
+    chart.valueAxis.labels.fontName = LATIN_FONT
+    chart.categoryAxis.labels.fontSize = chart.valueAxis.labels.fontSize = 7
+    for index, name in enumerate(names):  # one String per label: the face that covers most of it
+        chart.categoryAxis.labels[index].fontName = best_font(name)
     drawing.add(chart)
     legend = Legend()
     legend.x, legend.y = width - 95, 140
-    legend.fontName, legend.fontSize = font, 8
+    legend.fontName, legend.fontSize = best_font(labels["completed"]), 8
     legend.colorNamePairs = [(GREEN, labels["completed"]), (RED, labels["missed_count"])]
     drawing.add(legend)
     drawing.add(Line(chart.x, chart.y, chart.x + chart.width, chart.y, strokeColor=GREY, strokeWidth=0.5))

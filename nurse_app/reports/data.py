@@ -28,9 +28,16 @@ from nurse_app.reports.details import (
     missed_follow_ups,
     satisfaction_results,
 )
-from nurse_app.reports.headline import Headline, Targets, headline
+from nurse_app.reports.headline import ALL, Headline, Targets, headlines_from_records
 from nurse_app.reports.records import ScopeRecords, load_records
-from nurse_app.reports.scope import WardInfo, check_scope, check_wards_exist, month_period, weekly_periods
+from nurse_app.reports.scope import (
+    WardInfo,
+    check_scope,
+    check_wards_exist,
+    month_period,
+    previous_period,
+    weekly_periods,
+)
 from nurse_app.store.metrics_sql import Executor
 from nurse_app.store.models import PlanRow, UserRow
 
@@ -50,8 +57,8 @@ CancelCheck = Callable[[], bool]
 
 BUILD_STEPS = (
     "checking wards",
-    "headline figures",
     "loading follow-up records",
+    "headline figures",
     "per-nurse and per-plan tables",
     "weekly trend",
     "missed follow-ups, alerts, satisfaction",
@@ -210,9 +217,11 @@ def build_figures(
     codes = check_scope(user, wards)
     infos = check_wards_exist(conn, codes)
     step(2)
-    head = headline(conn, codes, period, as_of=as_of, zone=zone, targets=targets)
+    # One read serves this period and the previous one (the headline's comparison column).
+    span = Period(previous_period(period).start, period.end)
+    records = load_records(conn, codes, span, with_text=True, with_patients=True)
     step(3)
-    records = load_records(conn, codes, period)
+    head = headlines_from_records(conn, records, codes, period, as_of=as_of, zone=zone, targets=targets)[ALL]
     step(4)
     by_nurse = _group_lines(
         _rates(records, codes, period, as_of, GroupBy.NURSE, zone),

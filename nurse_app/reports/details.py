@@ -24,7 +24,7 @@ from nurse_app.domain.model import (
     TaskStatus,
 )
 from nurse_app.domain.privacy import mask_phone
-from nurse_app.reports.counts import OPEN_ALERT_STATUSES
+from nurse_app.reports.headline import OPEN_ALERT_STATUSES
 from nurse_app.reports.records import ScopeRecords
 from nurse_app.store.metrics_sql import Executor
 from nurse_app.store.models import AlertRow, PatientRow

@@ -1,29 +1,45 @@
 """The ward manager's headline figures for a period and a set of wards, with the previous period and targets.
 
-The five rates come from ``nurse_app.store.metrics_sql.rate_table`` grouped by
-ward — the very numbers ``nurse-station stats --by ward`` prints — and a scope
-of several wards adds their numerators and denominators (rates are additive,
-medians are not: the scope's call durations get their own query). The counts
-(follow-ups completed, scales filled, diseases covered, open critical alerts)
-are small extra queries grouped by ward the same way, so one pass serves the
-dashboard's every ward and the hospital total alike.
+Everything is computed by the pure definitions of ``nurse_app.domain.metrics``
+over the records ``records.load_records`` reads (why not ``metrics_sql``: see
+there), for every ward at once; a scope of several wards is computed as one
+group (its median call duration is the median of all its calls, not a median
+of medians). One read covers the period and the previous one.
+
+The plain counts are defined here (the report's legend repeats them):
+
+* **Follow-ups completed**: tasks with status ``completed`` and ``completed_at`` in the period.
+* **Scales filled**: responses submitted in the period that no correction supersedes.
+* **Diseases covered**: distinct 3-character ICD-10 groups (``I50.9`` → ``I50``) of the
+  primary diagnosis of encounters with a non-cancelled task due in the period.
+* **Open critical alerts**: critical alerts raised in the period still open or escalated now.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
+from sqlalchemy import func, select
+
+from nurse_app.domain import metrics as pure
 from nurse_app.domain.metrics import Durations, GroupBy, Period, Rate
-from nurse_app.domain.model import DEFAULT_ZONE
-from nurse_app.reports import counts
+from nurse_app.domain.model import DEFAULT_ZONE, AlertSeverity, AlertStatus, TaskStatus
+from nurse_app.reports.records import ScopeRecords, load_records
 from nurse_app.reports.scope import previous_period
-from nurse_app.store.metrics_sql import Executor, rate_table
+from nurse_app.store.metrics_sql import Executor
+from nurse_app.store.models import AlertRow, WardRow
+
+alerts = AlertRow.__table__
+OPEN_ALERT_STATUSES = (AlertStatus.OPEN.value, AlertStatus.ESCALATED.value)
 
 __all__ = [
+    "ALL",
     "FIGURE_KEYS",
+    "OPEN_ALERT_STATUSES",
     "Figure",
     "Headline",
     "HospitalHeadlines",
@@ -31,8 +47,9 @@ __all__ = [
     "Targets",
     "Tally",
     "headline",
+    "headlines_from_records",
     "hospital_headlines",
-    "ward_tallies",
+    "tallies",
 ]
 
 FIGURE_KEYS = (
@@ -132,48 +149,72 @@ class Tally:
         return number if self.has_data else None
 
 
-def _add(a: Rate, b: Rate) -> Rate:
-    return Rate(a.numerator + b.numerator, a.denominator + b.denominator)
+ALL = "*"  # the group key of a whole scope
 
 
-def merge(tallies: Iterable[Tally], durations: Durations) -> Tally:
-    """Several wards as one; ``durations`` of the union must be computed separately (medians do not add)."""
-    total = Tally(durations=durations)
-    for t in tallies:
-        total = Tally(
-            miss=_add(total.miss, t.miss),
-            on_time=_add(total.on_time, t.on_time),
-            reach=_add(total.reach, t.reach),
-            satisfaction=_add(total.satisfaction, t.satisfaction),
-            durations=durations,
-            completed=total.completed + t.completed,
-            responses=total.responses + t.responses,
-            diseases=total.diseases | t.diseases,
-            open_critical=total.open_critical + t.open_critical,
-        )
-    return total
+def _icd10_group(code: str) -> str:
+    return code.strip().upper()[:3]
 
 
-def ward_tallies(conn: Executor, period: Period, *, as_of: datetime, zone: str = DEFAULT_ZONE) -> dict[str, Tally]:
-    """Every ward with data in the period → its Tally (one grouped pass over the cache)."""
-    table = rate_table(conn, period, as_of=as_of, by=GroupBy.WARD, zone=zone)
-    extra = counts.counts_by_ward(conn, period)
-    wards = {row.group for row in table.rows} | set(extra)
-    rows = {row.group: row for row in table.rows}
-    result = {}
-    for ward in sorted(wards):
-        row = rows.get(ward)
-        more = extra.get(ward, counts.WardCounts())
-        result[ward] = Tally(
-            miss=row.miss if row else Rate(0, 0),
-            on_time=row.on_time if row else Rate(0, 0),
-            reach=row.reach if row else Rate(0, 0),
-            satisfaction=row.satisfaction if row else Rate(0, 0),
-            durations=row.durations if row else Durations(0, None, None),
-            completed=more.completed,
-            responses=more.responses,
-            diseases=more.diseases,
-            open_critical=more.open_critical,
+def tallies(
+    records: ScopeRecords,
+    wards: Sequence[str],
+    period: Period,
+    *,
+    as_of: datetime,
+    zone: str,
+    open_critical: Mapping[str, int],
+) -> dict[str, Tally]:
+    """Tally of each of ``wards`` and of all of them together (key :data:`ALL`) in ``period``."""
+    scope = set(wards)
+    own = [t for t in records.tasks if t.ward_code in scope]
+    # The scope as one more "ward": grouping by ward then gives its rates and median in the same pass.
+    whole = [replace(t, ward_code=ALL) for t in own]
+    whole_encounters = [replace(e, ward_code=ALL) for e in records.encounters if e.ward_code in scope]
+    encounters = [e for e in records.encounters if e.ward_code in scope]
+    both = [*own, *whole]
+    by = GroupBy.WARD
+    miss = pure.miss_rate(both, period, as_of=as_of, by=by, zone=zone)
+    # Grouped by the encounter's ward: relabelled encounter copies find the same tasks by encounter id.
+    on_time = pure.on_time_rate(
+        [*encounters, *whole_encounters], records.tasks, records.attempts, period, as_of=as_of, by=by, zone=zone
+    )
+    reach = pure.reach_rate(own, records.attempts, period, by=by, zone=zone)
+    reach.update(pure.reach_rate(whole, records.attempts, period, by=by, zone=zone))
+    durations = pure.call_durations(own, records.attempts, period, by=by, zone=zone)
+    durations.update(pure.call_durations(whole, records.attempts, period, by=by, zone=zone))
+    satisfaction = pure.satisfaction_rate(own, records.responses, period, by=by, zone=zone)
+    satisfaction.update(pure.satisfaction_rate(whole, records.responses, period, by=by, zone=zone))
+
+    completed: dict[str, int] = defaultdict(int)
+    diseases: dict[str, set[str]] = defaultdict(set)
+    primary = {e.id: e.primary_diagnosis for e in records.encounters}
+    for t in own:
+        if t.status == TaskStatus.COMPLETED and t.completed_at in period:
+            completed[t.ward_code] += 1
+        diagnosis = primary.get(t.encounter_id)
+        if t.due_at in period and t.status != TaskStatus.CANCELLED and diagnosis and diagnosis.icd10.strip():
+            diseases[t.ward_code].add(_icd10_group(diagnosis.icd10))
+    filled: dict[str, int] = defaultdict(int)
+    ward_of = {t.id: t.ward_code for t in own}
+    superseded = {r.supersedes for r in records.responses if r.supersedes and r.supersedes != r.id}
+    for r in records.responses:
+        if r.task_id in ward_of and r.id not in superseded and r.submitted_at in period:
+            filled[ward_of[r.task_id]] += 1
+
+    result: dict[str, Tally] = {}
+    for key in [*wards, ALL]:
+        members = list(wards) if key == ALL else [key]
+        result[key] = Tally(
+            miss=miss.get(key, Rate(0, 0)),
+            on_time=on_time.get(key, Rate(0, 0)),
+            reach=reach.get(key, Rate(0, 0)),
+            satisfaction=satisfaction.get(key, Rate(0, 0)),
+            durations=durations.get(key, Durations(0, None, None)),
+            completed=sum(completed[w] for w in members),
+            responses=sum(filled[w] for w in members),
+            diseases=frozenset().union(*(diseases[w] for w in members)),
+            open_critical=sum(open_critical.get(w, 0) for w in members),
         )
     return result
 
@@ -240,12 +281,38 @@ def make_headline(period: Period, current: Tally, previous: Tally, targets: Targ
     return Headline(period, previous_period(period), current, previous, tuple(figures))
 
 
-def _scope_tally(
-    conn: Executor, tallies: Mapping[str, Tally], wards: Sequence[str], period: Period
-) -> Tally:
-    if len(wards) == 1:
-        return tallies.get(wards[0], Tally())  # the ward's own median, exactly as stats prints it
-    return merge((tallies[w] for w in wards if w in tallies), counts.call_durations(conn, period, wards))
+def open_critical_alerts(conn: Executor, wards: Sequence[str], period: Period) -> dict[str, int]:
+    """Critical alerts raised in ``period`` that are still open or escalated, per ward."""
+    query = (
+        select(alerts.c.ward_code, func.count())
+        .where(
+            alerts.c.ward_code.in_(list(wards)),
+            alerts.c.severity == AlertSeverity.CRITICAL.value,
+            alerts.c.status.in_(OPEN_ALERT_STATUSES),
+            alerts.c.raised_at >= period.start,
+            alerts.c.raised_at < period.end,
+        )
+        .group_by(alerts.c.ward_code)
+    )
+    return {ward: int(count) for ward, count in conn.execute(query)}
+
+
+def headlines_from_records(
+    conn: Executor,
+    records: ScopeRecords,
+    wards: Sequence[str],
+    period: Period,
+    *,
+    as_of: datetime,
+    zone: str = DEFAULT_ZONE,
+    targets: Targets | None = None,
+) -> dict[str, Headline]:
+    """Headline of each ward and of all together (key :data:`ALL`); ``records`` must cover both periods."""
+    targets = targets or Targets()
+    before = previous_period(period)
+    now = tallies(records, wards, period, as_of=as_of, zone=zone, open_critical=open_critical_alerts(conn, wards, period))
+    then = tallies(records, wards, before, as_of=as_of, zone=zone, open_critical=open_critical_alerts(conn, wards, before))
+    return {key: make_headline(period, now[key], then[key], targets) for key in now}
 
 
 def headline(
@@ -257,16 +324,9 @@ def headline(
     zone: str = DEFAULT_ZONE,
     targets: Targets | None = None,
 ) -> Headline:
-    """The headline of ``wards`` (one or several) for ``period``, compared with the period just before."""
-    before = previous_period(period)
-    now_tallies = ward_tallies(conn, period, as_of=as_of, zone=zone)
-    then_tallies = ward_tallies(conn, before, as_of=as_of, zone=zone)
-    return make_headline(
-        period,
-        _scope_tally(conn, now_tallies, wards, period),
-        _scope_tally(conn, then_tallies, wards, before),
-        targets or Targets(),
-    )
+    """The headline of ``wards`` (one or several, as one group) for ``period``, with the period just before."""
+    records = load_records(conn, wards, Period(previous_period(period).start, period.end))
+    return headlines_from_records(conn, records, wards, period, as_of=as_of, zone=zone, targets=targets)[ALL]
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,21 +346,9 @@ def hospital_headlines(
     zone: str = DEFAULT_ZONE,
     targets: Targets | None = None,
 ) -> HospitalHeadlines:
-    """Headlines of every ward (or of ``wards``, e.g. a manager's) and of their total, in one pass per period."""
-    targets = targets or Targets()
-    before = previous_period(period)
-    now_tallies = ward_tallies(conn, period, as_of=as_of, zone=zone)
-    then_tallies = ward_tallies(conn, before, as_of=as_of, zone=zone)
-    codes = sorted(wards if wards is not None else set(now_tallies) | set(then_tallies))
-    by_ward = {
-        code: make_headline(period, now_tallies.get(code, Tally()), then_tallies.get(code, Tally()), targets)
-        for code in codes
-    }
-    selected = None if wards is None else codes  # None: no ward filter in the durations query
-    total = make_headline(
-        period,
-        merge((now_tallies[c] for c in codes if c in now_tallies), counts.call_durations(conn, period, selected)),
-        merge((then_tallies[c] for c in codes if c in then_tallies), counts.call_durations(conn, before, selected)),
-        targets,
-    )
-    return HospitalHeadlines(by_ward, total)
+    """Headlines of every ward of the cache (or of ``wards``, e.g. a manager's) and of their total."""
+    codes = sorted(wards) if wards is not None else [c for (c,) in conn.execute(select(WardRow.code))]
+    records = load_records(conn, codes, Period(previous_period(period).start, period.end))
+    found = headlines_from_records(conn, records, codes, period, as_of=as_of, zone=zone, targets=targets)
+    total = found.pop(ALL)
+    return HospitalHeadlines(found, total)

@@ -14,7 +14,6 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
-from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
@@ -35,7 +34,7 @@ from reportlab.platypus import (
 from nurse_app.reports import sections
 from nurse_app.reports.charts import miss_trend_chart, nurse_bar_chart
 from nurse_app.reports.data import WardMonthFigures
-from nurse_app.reports.fonts import register_report_font
+from nurse_app.reports.fonts import LATIN_FONT, draw_text, markup, register_report_fonts
 from nurse_app.reports.labels import Labels, fmt_local
 
 __all__ = ["render_pdf", "write_pdf"]
@@ -68,6 +67,8 @@ def _numbered_canvas(header: str, labels: Labels, font: str) -> type[Canvas]:
 
     class NumberedCanvas(Canvas):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
+            # Otherwise every page would reference (unembedded) Helvetica, used for nothing.
+            kwargs.setdefault("initialFontName", LATIN_FONT)
             super().__init__(*args, **kwargs)
             self._pages: list[dict[str, Any]] = []
 
@@ -85,14 +86,13 @@ def _numbered_canvas(header: str, labels: Labels, font: str) -> type[Canvas]:
 
         def _decorate(self, number: int, total: int) -> None:
             width, height = A4
-            self.setFont(font, 8)
             self.setFillColor(colors.black)
             if number > 1:  # the cover carries its own title
-                self.drawString(MARGIN, height - MARGIN + 4, header)
+                draw_text(self, MARGIN, height - MARGIN + 4, header, 8)
                 self.setStrokeColor(HEADER_RULE)
                 self.setLineWidth(0.6)
                 self.line(MARGIN, height - MARGIN, width - MARGIN, height - MARGIN)
-            self.drawCentredString(width / 2, MARGIN / 2, labels["page"].format(n=number, m=total))
+            draw_text(self, width / 2, MARGIN / 2, labels["page"].format(n=number, m=total), 8, "middle")
 
     return NumberedCanvas
 
@@ -100,7 +100,7 @@ def _numbered_canvas(header: str, labels: Labels, font: str) -> type[Canvas]:
 def _table(rows: Sequence[Sequence[Any]], widths: Sequence[float], styles: _Styles, extra: Sequence[Any] = ()) -> Table:
     """A data table: header row repeated on every page, grid, small CJK text wrapped inside its cell."""
     wrapped = [
-        [cell if isinstance(cell, Flowable) else Paragraph(escape(str(cell)).replace("\n", "<br/>"), styles.cell) for cell in row]
+        [cell if isinstance(cell, Flowable) else Paragraph(markup(str(cell)), styles.cell) for cell in row]
         for row in rows
     ]
     table = Table(wrapped, colWidths=list(widths), repeatRows=1)
@@ -132,17 +132,17 @@ def _cover(figures: WardMonthFigures, labels: Labels, styles: _Styles, hospital:
     previous = sections.period_text(figures.headline.previous_period, zone)
     story: list[Flowable] = [
         Spacer(1, 60 * mm),
-        Paragraph(escape(hospital), styles.cover_line),
+        Paragraph(markup(hospital), styles.cover_line),
         Spacer(1, 6 * mm),
-        Paragraph(labels["title"], styles.cover_title),
+        Paragraph(markup(labels["title"]), styles.cover_title),
         Spacer(1, 14 * mm),
-        Paragraph(f"{labels['wards']}：{escape(wards)}", styles.cover_line),
-        Paragraph(f"{labels['period']}：{escape(figures.label or period)}（{period}）", styles.cover_line),
-        Paragraph(f"{labels['previous_period']}：{previous}", styles.cover_line),
-        Paragraph(f"{labels['generated']}：{fmt_local(figures.as_of, zone)}", styles.cover_line),
+        Paragraph(markup(f"{labels['wards']}：{wards}"), styles.cover_line),
+        Paragraph(markup(f"{labels['period']}：{figures.label or period}（{period}）"), styles.cover_line),
+        Paragraph(markup(f"{labels['previous_period']}：{previous}"), styles.cover_line),
+        Paragraph(markup(f"{labels['generated']}：{fmt_local(figures.as_of, zone)}"), styles.cover_line),
     ]
     if not figures.has_data:
-        story += [Spacer(1, 16 * mm), Paragraph(labels["no_data"], styles.no_data)]
+        story += [Spacer(1, 16 * mm), Paragraph(markup(labels["no_data"]), styles.no_data)]
     return [*story, PageBreak()]
 
 
@@ -164,22 +164,22 @@ def _headline(figures: WardMonthFigures, labels: Labels, styles: _Styles) -> lis
         if figure.status is not None:
             for column in (1, 4):
                 fills.append(("BACKGROUND", (column, index), (column, index), STATUS_FILL[figure.status.value]))
-    story: list[Flowable] = [Paragraph(labels["headline"], styles.h1)]
+    story: list[Flowable] = [Paragraph(markup(labels["headline"]), styles.h1)]
     if not figures.has_data:
-        story.append(Paragraph(labels["no_data"], styles.no_data))
+        story.append(Paragraph(markup(labels["no_data"]), styles.no_data))
     story += [
         _table(_headline_rows(figures, labels), _fit([3.2, 2.4, 2.4, 1.2, 1.2]), styles, fills),
         Spacer(1, 3 * mm),
-        Paragraph(labels["legend"], styles.small),
+        Paragraph(markup(labels["legend"]), styles.small),
     ]
     return story
 
 
 def _section(table: sections.DataTable, fractions: Sequence[float], labels: Labels, styles: _Styles) -> list[Flowable]:
     title = f"{table.title}（{len(table.rows)}）" if table.key == "missed" else table.title
-    story: list[Flowable] = [CondPageBreak(40 * mm), Paragraph(title, styles.h1)]
+    story: list[Flowable] = [CondPageBreak(40 * mm), Paragraph(markup(title), styles.h1)]
     if not table.rows:
-        story.append(Paragraph(labels["none"], styles.body))
+        story.append(Paragraph(markup(labels["none"]), styles.body))
     else:
         rows = [list(table.header), *([sections.cell_text(c) for c in row] for row in table.rows)]
         story.append(_table(rows, _fit(fractions), styles))
@@ -189,14 +189,14 @@ def _section(table: sections.DataTable, fractions: Sequence[float], labels: Labe
 def story_of(figures: WardMonthFigures, labels: Labels, styles: _Styles, hospital: str) -> list[Flowable]:
     story = _cover(figures, labels, styles, hospital) + _headline(figures, labels, styles)
     if figures.has_data:
-        story += [Spacer(1, 5 * mm), miss_trend_chart(figures, labels, styles.font)]
-        story += [Spacer(1, 3 * mm), nurse_bar_chart(figures, labels, styles.font)]
+        story += [Spacer(1, 5 * mm), miss_trend_chart(figures, labels)]
+        story += [Spacer(1, 3 * mm), nurse_bar_chart(figures, labels)]
     groups = [2.4, 1, 1, 1, 1.1, 1.1, 1.1, 1, 1.2, 1.1]
     story += _section(sections.by_nurse_table(figures, labels), groups, labels, styles)
     story += _section(sections.by_plan_table(figures, labels), groups, labels, styles)
-    story += _section(sections.missed_table(figures, labels, short=True), [1, 1.4, 1.7, 1.8, 1.3, 1.3, 3, 1.1], labels, styles)
-    story += [CondPageBreak(40 * mm), Paragraph(labels["alerts"], styles.h1)]
-    story.append(Paragraph(escape(sections.alert_summary_text(figures, labels)), styles.body))
+    story += _section(sections.missed_table(figures, labels, short=True), [0.8, 1.45, 2.0, 2.0, 1.4, 1.4, 2.8, 1.0], labels, styles)
+    story += [CondPageBreak(40 * mm), Paragraph(markup(labels["alerts"]), styles.h1)]
+    story.append(Paragraph(markup(sections.alert_summary_text(figures, labels)), styles.body))
     alerts = sections.alerts_table(figures, labels)
     if alerts.rows:
         rows = [list(alerts.header), *([sections.cell_text(c) for c in row] for row in alerts.rows)]
@@ -211,7 +211,7 @@ def render_pdf(
 ) -> None:
     """Write the report of ``figures`` to a path or a binary file object."""
     labels = Labels(lang)
-    font = register_report_font()
+    font = register_report_fonts()
     styles = _Styles(font)
     hospital = hospital or labels["default_hospital"]
     wards = "、".join(w.name for w in figures.wards)

@@ -15,17 +15,25 @@ from server_sync.service.intake.models import DeadLetterRow
 def _connect(listener) -> socket.socket:
     conn = socket.create_connection(("127.0.0.1", listener.port), timeout=30)
     conn.settimeout(30)
+    _PENDING[id(conn)] = bytearray()
     return conn
 
 
+_PENDING: dict[int, bytearray] = {}  # bytes received past the last ACK read, per socket
+
+
 def _read_ack(conn: socket.socket) -> str:
-    data = b""
-    while not data.endswith(b"\x1c\r"):
+    """The next ACK frame (several may arrive in one segment: ACKs of a batch are sent together)."""
+    data = _PENDING.setdefault(id(conn), bytearray())
+    while b"\x1c\r" not in data:
         chunk = conn.recv(65536)
         assert chunk, "connection closed before the ACK"
         data += chunk
+    end = data.index(b"\x1c\r")
     assert data.startswith(b"\x0b")
-    return data[1:-2].decode("utf-8")
+    ack = bytes(data[1:end]).decode("utf-8")
+    del data[: end + 2]
+    return ack
 
 
 def test_messages_over_one_connection_are_acked_in_order(hospital, listener):

@@ -6,6 +6,7 @@ Ctrl+D to :meth:`CallPanel.dial`; every button carries its key in its text.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -27,7 +28,9 @@ from nurse_app.desk.calls import CallRecorded, record_call, start_call
 from nurse_app.desk.context import DeskContext
 from nurse_app.desk.folder import PatientFolder, reveal_identifier
 from nurse_app.desk.script_render import ScriptFields, render_step_script
-from nurse_app.domain.model import CallOutcome, TaskStatus
+from nurse_app.domain.model import Alert, AlertStatus, CallOutcome, TaskStatus
+from ui import theme
+from ui.desk.alert_dialog import AlertDialog
 from ui.desk.busy import BusyTracker
 from ui.desk.labels import OUTCOME_KEYS, outcome_label
 from ui.desk.read_aloud import ReadAloud
@@ -53,6 +56,7 @@ def script_fields(folder: PatientFolder) -> ScriptFields:
 
 class CallPanel(QWidget):
     sig_call_recorded = Signal(object)  # CallRecorded
+    sig_alert_acknowledged = Signal(object)  # the acknowledged Alert
 
     def __init__(
         self, ctx: DeskContext, busy: BusyTracker, read_aloud: ReadAloud, parent: QWidget | None = None
@@ -73,7 +77,23 @@ class CallPanel(QWidget):
         self.read_button = QPushButton()
         self.read_button.setVisible(False)  # until an engine is known to work
         self.read_button.clicked.connect(self.read_script)
-        read_aloud.sig_available.connect(self.read_button.setVisible)
+        self.stop_button = QPushButton()
+        self.stop_button.setVisible(False)  # only while speaking
+        self.stop_button.clicked.connect(self.stop_reading)
+        # Shown instead of the read button when speech does not work here; the reason is its tooltip.
+        self.read_unavailable = QLabel("🔇")
+        self.read_unavailable.setEnabled(False)
+        self.read_unavailable.setVisible(False)
+        self._read_reason = ""
+        read_aloud.sig_available.connect(self._read_aloud_available)
+        # The plain ReadAloud protocol (NoReadAloud) has neither signal; VoiceReadAloud has both.
+        if hasattr(read_aloud, "sig_unavailable"):
+            read_aloud.sig_unavailable.connect(self._read_aloud_unavailable)
+        if hasattr(read_aloud, "sig_speaking"):
+            read_aloud.sig_speaking.connect(self._speaking_changed)
+        self.alert_box = QVBoxLayout()
+        self.alert_box.setContentsMargins(0, 0, 0, 0)
+        self.alert_rows: dict[str, QPushButton] = {}  # alert id → its "acknowledge" button
         self.dial_button = QPushButton()
         self.dial_button.clicked.connect(self.dial)
         self.timer_label = QLabel()
@@ -107,12 +127,15 @@ class CallPanel(QWidget):
         top.addWidget(self.tel_link)
         top.addStretch(1)
         top.addWidget(self.read_button)
+        top.addWidget(self.stop_button)
+        top.addWidget(self.read_unavailable)
         extra = QHBoxLayout()
         extra.addWidget(self.call_back_caption)
         extra.addWidget(self.call_back_at)
         extra.addWidget(self.note, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(self.alert_box)
         layout.addLayout(top)
         layout.addWidget(self.script, 1)
         layout.addLayout(outcomes)
@@ -135,6 +158,9 @@ class CallPanel(QWidget):
     def retranslate(self) -> None:
         self.read_button.setText(_("Read aloud"))
         self.read_button.setAccessibleName(_("Read the call script aloud"))
+        self.stop_button.setText(_("Stop"))
+        self.stop_button.setAccessibleName(_("Stop reading aloud"))
+        self._update_unavailable_tooltip()
         self.dial_button.setText(_("Dial (Ctrl+D)"))
         self.dial_button.setAccessibleName(_("Dial: copy the number and start the call timer"))
         self.script.setAccessibleName(_("Call script"))
@@ -170,6 +196,7 @@ class CallPanel(QWidget):
             call_back = (self.ctx.now() + DEFAULT_CALL_BACK).astimezone(zone)
             self.call_back_at.setDateTime(QDateTime(call_back.replace(tzinfo=None)))
         self._render_script()
+        self._show_alerts()
         callable_now = folder is not None and TaskStatus(folder.task.status).is_open
         for button in (*self.outcome_buttons.values(), self.dial_button):
             button.setEnabled(callable_now)
@@ -178,6 +205,79 @@ class CallPanel(QWidget):
 
     def read_script(self) -> None:
         self.read_aloud.speak(self.script.toPlainText(), current_language())
+
+    def stop_reading(self) -> None:
+        self.read_aloud.stop()
+        self.stop_button.setVisible(False)
+
+    def _read_aloud_available(self, available: bool) -> None:
+        self.read_button.setVisible(available)
+        self.read_unavailable.setVisible(not available)
+        if available:
+            self._read_reason = ""
+        else:
+            self.stop_button.setVisible(False)
+        self._update_unavailable_tooltip()
+
+    def _read_aloud_unavailable(self, reason: str) -> None:
+        self._read_reason = reason
+        self._update_unavailable_tooltip()
+
+    def _update_unavailable_tooltip(self) -> None:
+        if self._read_reason:
+            text = _("Read-aloud is not available on this PC: {reason}").format(reason=self._read_reason)
+        else:
+            text = _("Read-aloud is not available on this PC")
+        self.read_unavailable.setToolTip(text)
+        self.read_unavailable.setAccessibleName(text)
+
+    def _speaking_changed(self, speaking: bool) -> None:
+        self.stop_button.setVisible(speaking)
+
+    # ------------------------------------------------------------------ alerts
+
+    def _show_alerts(self) -> None:
+        """One red line per alert of this patient still waiting for a nurse, with "acknowledge"."""
+        while self.alert_box.count():
+            item = self.alert_box.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
+        self.alert_rows = {}
+        if self.folder is None:
+            return
+        for alert in self.folder.alerts:
+            if AlertStatus(alert.status) not in (AlertStatus.OPEN, AlertStatus.ESCALATED):
+                continue
+            row = QWidget()
+            row.setObjectName("alertRow")
+            line = QHBoxLayout(row)
+            line.setContentsMargins(0, 0, 0, 0)
+            message = QLabel("● " + _("Critical alert: {message}").format(message=alert.message))
+            message.setWordWrap(True)
+            message.setStyleSheet(f"color: {theme.ALERT_RED.name()}; font-weight: bold;")
+            button = QPushButton(_("Acknowledge…"))
+            button.setAccessibleName(_("Acknowledge this critical alert"))
+            button.clicked.connect(lambda _checked=False, a=alert: self.acknowledge(a))
+            line.addWidget(message, 1)
+            line.addWidget(button)
+            self.alert_rows[alert.id] = button
+            self.alert_box.addWidget(row)
+
+    def acknowledge(self, alert: Alert) -> AlertDialog:
+        """Open the acknowledge dialog (window-modal, non-blocking) for ``alert``."""
+        dialog = AlertDialog(self.ctx, self.busy, alert, self)
+        dialog.accepted.connect(lambda: self._acknowledged(dialog.acknowledged))
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+        return dialog
+
+    def _acknowledged(self, alert: Alert | None) -> None:
+        if alert is None or self.folder is None:
+            return
+        alerts = tuple(alert if a.id == alert.id else a for a in self.folder.alerts)
+        self.folder = dataclasses.replace(self.folder, alerts=alerts)
+        self._show_alerts()
+        self.sig_alert_acknowledged.emit(alert)
 
     def dial(self) -> None:
         """Copy the full number (an audited reveal), mark the task in progress and start the timer."""

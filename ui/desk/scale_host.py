@@ -29,11 +29,13 @@ def _scale_panel_class() -> type | None:
 
 class ScaleHost(QWidget):
     sig_submitted = Signal(str)  # task id
+    sig_drafts_restored = Signal(str)  # task id whose drafts were put back into the form
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.panel: QWidget | None = None
         self.task_id: str | None = None
+        self._restore_for: str | None = None  # task whose drafts to restore without asking again
         self.placeholder = QLabel()
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.placeholder.setWordWrap(True)
@@ -53,8 +55,26 @@ class ScaleHost(QWidget):
         if self.panel is not None and hasattr(self.panel, "retranslate"):
             self.panel.retranslate()
 
+    def restore_drafts_of(self, task_id: str) -> None:
+        """When the scale of ``task_id`` next loads, restore its drafts (the nurse chose so at start)."""
+        self._restore_for = task_id
+        if self.panel is not None and self.task_id == task_id and self.panel.is_loaded():
+            self._restore_if_asked()
+
+    def _restore_if_asked(self) -> None:
+        panel = self.panel
+        if panel is None or self._restore_for is None or self.task_id != self._restore_for:
+            return
+        self._restore_for = None
+        if panel.draft_bar.isVisibleTo(panel):
+            panel.draft_bar.restore_button.click()  # the same path as the nurse pressing "restore"
+            self.sig_drafts_restored.emit(self.task_id)
+
     def clear(self) -> None:
         if self.panel is not None:
+            # Switching patients must not lose the last seconds of typing: queue the draft now
+            # (ordered before any later cache write on the single "db" worker).
+            self.panel.save_drafts_now()
             self._layout.removeWidget(self.panel)
             self.panel.deleteLater()
             self.panel = None
@@ -76,6 +96,7 @@ class ScaleHost(QWidget):
         self.placeholder.hide()
         self.panel = panel_class(ctx, task, self)
         self.panel.sig_submitted.connect(self.sig_submitted.emit)
+        self.panel.sig_loaded.connect(self._restore_if_asked)
         self._layout.addWidget(self.panel)
 
     def has_unsaved_changes(self) -> bool:

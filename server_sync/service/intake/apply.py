@@ -151,7 +151,7 @@ def upsert_patient(
 def _require_ward(ctx: BatchContext, code: str | None, source: str) -> WardRow:
     if not code:
         raise IntakeError("the ward is missing", code="101", location=where(source, "ward"))
-    ward = ctx.db_session.get(WardRow, code)
+    ward = mpi.kept(ctx.db_session, ctx.db_session.get(WardRow, code))
     if ward is None:
         raise IntakeError(
             f"unknown ward {code}: add it with `followup-server wards add`",

@@ -26,6 +26,11 @@ class IntakeSettings(BaseSettings):
     # Share of a plan's threshold from which a lower score becomes a review candidate.
     candidate_ratio: float = 0.5
     watch_interval_seconds: float = 1.0
+    # MLLP group commit: the frames a pipelining sender has already delivered are applied in
+    # one transaction (a SAVEPOINT each) and answered after its one commit; at most this many
+    # frames or bytes per transaction. A sender that waits for each ACK gets batches of one.
+    mllp_batch_max: int = 200
+    mllp_batch_bytes: int = 8 * 1024 * 1024
 
 
 @lru_cache(maxsize=1)

@@ -26,6 +26,7 @@ from nurse_app.domain.model import (
 from nurse_app.domain.scheduling import plan_tasks
 from server_sync.protocol import PayloadError, dataclass_from_payload, entity_to_payload, payload_to_entity
 from server_sync.service.config.models import ConfigDocumentRow, WardRow
+from server_sync.service.intake import mpi
 from server_sync.service.intake.config import IntakeSettings
 from server_sync.service.intake.events import ApplyResult
 from server_sync.service.intake.models import PlanMatchRow
@@ -77,7 +78,7 @@ def facts_for(
 ) -> DischargeFacts:
     from server_sync.service.intake.apply import previous_discharges
 
-    ward = db_session.get(WardRow, encounter.ward_code)
+    ward = mpi.kept(db_session, db_session.get(WardRow, encounter.ward_code))
     return DischargeFacts(
         patient=payload_to_entity("patient", patient.payload),
         encounter=payload_to_entity("encounter", encounter.payload),
@@ -133,7 +134,7 @@ def create_enrollment(
     ctx: BatchContext, plan: Plan, encounter: Encounter, score: float, source: EnrollmentSource
 ) -> str:
     """Store an enrollment and its tasks (``plan_tasks``) and put them on the change feed."""
-    ward = ctx.db_session.get(WardRow, encounter.ward_code)
+    ward = mpi.kept(ctx.db_session, ctx.db_session.get(WardRow, encounter.ward_code))
     enrollment = Enrollment(
         encounter.patient_id,
         encounter.id,

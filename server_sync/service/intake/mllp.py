@@ -1,11 +1,17 @@
 """MLLP over TCP: ``<VT> message <FS><CR>`` frames in, one ACK frame out per message.
 
-asyncio accepts connections and splits frames; each message is applied in a
-worker thread (the database layer is synchronous) and answered before the
-next frame of that connection is read, so one sender's messages are applied
-in the order sent. Broken framing is never silently dropped: a frame cut off
-by a new start byte or by the connection closing is dead-lettered and, while
-the peer still listens, answered with AR.
+asyncio accepts connections and splits frames. Per connection, a reader task
+deframes what arrives into a bounded queue, and one processor applies the
+frames in the order sent, in a worker thread (the database layer is
+synchronous). Group commit: the processor takes every frame already queued
+(at most ``mllp_batch_max`` frames / ``mllp_batch_bytes``) and applies them in
+ONE transaction, a SAVEPOINT per message (``hl7_intake.process_batch``), then
+sends their ACKs in order — all after the one commit, so an AA still means the
+message is durably stored. A pipelining sender thus pays one fsync per batch;
+a sender that waits for each ACK finds a queue of one and gets its ACK right
+after its own commit, with no waiting for more frames. Broken framing is never
+silently dropped: a frame cut off by a new start byte or by the connection
+closing is dead-lettered and, while the peer still listens, answered with AR.
 """
 
 from __future__ import annotations
@@ -18,7 +24,6 @@ from collections.abc import Callable
 from server_sync.service.core.db import Database
 from server_sync.service.intake import hl7_intake
 from server_sync.service.intake.config import IntakeSettings
-from server_sync.service.intake.events import IntakeError
 
 START, END = b"\x0b", b"\x1c\x0d"
 log = logging.getLogger("followup.intake.mllp")
@@ -117,53 +122,73 @@ class MllpServer:
     async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         peer = writer.get_extra_info("peername")
         ref = f"mllp {peer[0]}:{peer[1]}" if peer else "mllp"
+        limit = max(self.settings.mllp_batch_max, 1)
+        # Bounded: a sender far ahead of the database waits in TCP flow control, not in memory.
+        queue: asyncio.Queue[tuple[bytes, str] | None] = asyncio.Queue(maxsize=2 * limit)
+        reading = asyncio.create_task(self._read_frames(reader, queue))
+        try:
+            done = False
+            while not done:
+                item = await queue.get()
+                if item is None:
+                    break
+                batch, size = [item], len(item[0])
+                while len(batch) < limit and size < self.settings.mllp_batch_bytes and not queue.empty():
+                    item = queue.get_nowait()
+                    if item is None:
+                        done = True
+                        break
+                    batch.append(item)
+                    size += len(item[0])
+                await self._answer(writer, batch, ref)
+        except Exception:
+            # Nothing of the failed batch was answered: the sender resends it (idempotently).
+            log.exception("MLLP %s: giving up on the connection", ref)
+        finally:
+            reading.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await reading
+            with contextlib.suppress(Exception):
+                writer.close()
+                await writer.wait_closed()
+
+    async def _read_frames(
+        self, reader: asyncio.StreamReader, queue: asyncio.Queue[tuple[bytes, str] | None]
+    ) -> None:
+        """Deframe the stream into ``queue`` (payload, problem); None marks its end."""
         frames = FrameReader(self.settings.max_frame_bytes)
         try:
             while True:
                 data = await reader.read(1 << 16)
                 if not data:
                     break
-                for payload, problem in frames.feed(data):
-                    await self._answer(writer, payload, problem, ref)
+                for item in frames.feed(data):
+                    await queue.put(item)
             rest = frames.close()
             if rest is not None:
-                await self._answer(
-                    writer, rest, "frame truncated: the connection closed before <FS><CR>", ref
-                )
+                await queue.put((rest, "frame truncated: the connection closed before <FS><CR>"))
         except (ConnectionError, asyncio.IncompleteReadError):
             rest = frames.close()
             if rest is not None:
-                await self._answer(None, rest, "frame truncated: the connection was reset", ref)
+                await queue.put((rest, "frame truncated: the connection was reset"))
         finally:
-            with contextlib.suppress(Exception):
-                writer.close()
-                await writer.wait_closed()
+            await queue.put(None)
 
-    async def _answer(
-        self, writer: asyncio.StreamWriter | None, payload: bytes, problem: str, ref: str
-    ) -> None:
+    async def _answer(self, writer: asyncio.StreamWriter, batch: list[tuple[bytes, str]], ref: str) -> None:
         loop = asyncio.get_running_loop()
-        outcome = await loop.run_in_executor(None, self._process, payload, problem, ref)
+        outcomes = await loop.run_in_executor(None, self._process, batch, ref)
         if self.on_processed is not None:
-            self.on_processed(outcome)
-        if writer is None or writer.is_closing():
-            return
+            for outcome in outcomes:
+                self.on_processed(outcome)
+        if writer.is_closing():
+            return  # the sender is gone: what committed answers its resend as a duplicate
         with contextlib.suppress(ConnectionError):
-            writer.write(frame(outcome.ack_bytes))
+            writer.write(b"".join(frame(outcome.ack_bytes) for outcome in outcomes))
             await writer.drain()
 
-    def _process(self, payload: bytes, problem: str, ref: str) -> hl7_intake.Hl7Outcome:
-        if problem:
-            return hl7_intake.reject_raw(
-                database=self.database,
-                raw=payload,
-                settings=self.settings,
-                error=IntakeError(problem, reject=True),
-                source="mllp",
-                source_ref=ref,
-            )
-        return hl7_intake.process(
-            database=self.database, raw=payload, settings=self.settings, source="mllp", source_ref=ref
+    def _process(self, batch: list[tuple[bytes, str]], ref: str) -> list[hl7_intake.Hl7Outcome]:
+        return hl7_intake.process_batch(
+            database=self.database, frames=batch, settings=self.settings, source="mllp", source_ref=ref
         )
 
 

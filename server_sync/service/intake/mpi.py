@@ -45,20 +45,56 @@ def phone_key(phone: str) -> str:
     return digits[-8:]  # ignore country and area prefixes: +86 139… = 139…
 
 
+@dataclass(slots=True)
+class TransactionCache:
+    """What one transaction already read, so a batch of messages does not read it again.
+
+    ``keep`` holds strong references to rows read here: the session's identity map is weak,
+    and a row still in it is returned by ``Session.get`` without a query (SQLAlchemy itself
+    expunges or expires what a rolled-back SAVEPOINT added or changed). ``unmerged`` are
+    patients known to have no A40 merge row in this transaction; ``forget`` drops that after
+    a SAVEPOINT rollback.
+    """
+
+    keep: list[object] = field(default_factory=list)
+    unmerged: set[str] = field(default_factory=set)
+
+    def forget(self) -> None:
+        self.unmerged.clear()
+
+
+def cache(db_session: Session) -> TransactionCache:
+    found = db_session.info.get("intake_cache")
+    if found is None:
+        found = db_session.info["intake_cache"] = TransactionCache()
+    return found
+
+
+def kept(db_session: Session, row):
+    """``row`` (may be None), kept in the session's identity map for the rest of the transaction."""
+    if row is not None:
+        cache(db_session).keep.append(row)
+    return row
+
+
 def survivor(*, db_session: Session, patient_id: str) -> str:
     """Follow A40 merges to the patient that survived."""
+    unmerged = cache(db_session).unmerged
     seen = set()
     while patient_id not in seen:
         seen.add(patient_id)
-        merged = db_session.get(PatientMergeRow, patient_id)
+        if patient_id in unmerged:
+            return patient_id
+        merged = kept(db_session, db_session.get(PatientMergeRow, patient_id))
         if merged is None:
+            unmerged.add(patient_id)
             return patient_id
         patient_id = merged.surviving_id
     return patient_id
 
 
 def lookup(*, db_session: Session, system: str, value: str) -> str | None:
-    row = db_session.get(PatientIdentifierRow, (system, value.strip()))
+    row = kept(db_session, db_session.get(PatientIdentifierRow, (system, value.strip())))
     return None if row is None else survivor(db_session=db_session, patient_id=row.patient_id)
 
 
@@ -113,11 +149,13 @@ def remember(*, db_session: Session, patient_id: str, data: PatientData, stored:
     """Index a patient's identifiers and demographics (``stored`` = its current payload)."""
     for system, value in (("mrn", data.mrn), ("national_id", (data.national_id or "").upper())):
         value = value.strip()
-        if value and db_session.get(PatientIdentifierRow, (system, value)) is None:
-            db_session.add(PatientIdentifierRow(system=system, value=value, patient_id=patient_id))
-    row = db_session.get(PatientIndexRow, patient_id)
+        if value and kept(db_session, db_session.get(PatientIdentifierRow, (system, value))) is None:
+            db_session.add(
+                kept(db_session, PatientIdentifierRow(system=system, value=value, patient_id=patient_id))
+            )
+    row = kept(db_session, db_session.get(PatientIndexRow, patient_id))
     if row is None:
-        row = PatientIndexRow(patient_id=patient_id)
+        row = kept(db_session, PatientIndexRow(patient_id=patient_id))
         db_session.add(row)
     row.name_key = name_key(stored.get("name", ""))
     row.birth_date = datetime.fromisoformat(stored["birth_date"]).date() if stored.get("birth_date") else None
@@ -160,5 +198,6 @@ def repoint(*, db_session: Session, merged_id: str, surviving_id: str, now: date
     index = db_session.get(PatientIndexRow, merged_id)
     if index is not None:
         db_session.delete(index)
+    cache(db_session).unmerged.discard(merged_id)
     if db_session.get(PatientMergeRow, merged_id) is None:
         db_session.add(PatientMergeRow(merged_id=merged_id, surviving_id=surviving_id, merged_at=now))

@@ -18,6 +18,8 @@ DEBIAN_PACKAGES=(
   sox
   # PDF checks in tests
   poppler-utils
+  # installers: the .deb (dpkg-deb, tests install it with dpkg) and the Windows NSIS script
+  dpkg-dev fakeroot nsis
 )
 
 missing=()

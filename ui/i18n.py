@@ -14,9 +14,11 @@ from pathlib import Path
 import polib
 from PySide6.QtCore import QObject, Signal
 
+from nurse_app.resources import resource_dir
+
 LANGUAGES = {"zh_CN": "中文", "en": "English"}
 DEFAULT_LANGUAGE = "zh_CN"
-CATALOGUE_DIR = Path(__file__).resolve().parent.parent / "resources" / "i18n"
+CATALOGUE_DIR = resource_dir() / "i18n"
 
 _current = DEFAULT_LANGUAGE
 _catalogue: dict[str, str] = {}

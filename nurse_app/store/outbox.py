@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import orjson
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
@@ -21,6 +23,7 @@ from nurse_app.domain.codec import entity_to_payload
 from nurse_app.store.models import OutboxRow, SyncStateRow
 
 ACK_RETENTION = timedelta(days=30)
+_IN_CHUNK = 500  # bound values per IN list (old SQLite builds allow 999 per statement)
 CLIENT_ID_KEY = "client_id"
 
 
@@ -80,28 +83,37 @@ def enqueue(session: Session, entity: str, record: Any, *, now: datetime, op: st
     return row.seq
 
 
-def _entry(row: OutboxRow) -> OutboxEntry:
-    return OutboxEntry(
-        row.seq,
-        row.mutation_id,
-        row.entity,
-        row.entity_id,
-        row.op,
-        json.loads(row.payload_json),
-        row.created_at,
-        row.acked_at,
-    )
+# Entries are read with Core as plain column tuples (no ORM instances, identity map or loading
+# machinery: a push reads thousands of them and never changes them through the ORM).
+_OUTBOX = OutboxRow.__table__
+_ENTRY_COLUMNS = tuple(
+    _OUTBOX.c[name]
+    for name in ("seq", "mutation_id", "entity", "entity_id", "op", "payload_json", "created_at", "acked_at")
+)
+
+
+def _loads(text: str) -> Any:
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:  # NaN, Infinity, integers beyond 64 bits: what json.dumps may write
+        return json.loads(text)
+
+
+def _entry(row: Any) -> OutboxEntry:
+    seq, mutation_id, entity, entity_id, op, payload_json, created_at, acked_at = row
+    return OutboxEntry(seq, mutation_id, entity, entity_id, op, _loads(payload_json), created_at, acked_at)
 
 
 def pending_batch(session: Session, *, max_count: int = 200, max_bytes: int = 512_000) -> list[OutboxEntry]:
     """The oldest unacknowledged entries in seq order, bounded in count and in payload bytes."""
-    rows = session.scalars(
-        select(OutboxRow).where(OutboxRow.acked_at.is_(None)).order_by(OutboxRow.seq).limit(max_count)
+    rows = session.connection().execute(
+        select(*_ENTRY_COLUMNS).where(_OUTBOX.c.acked_at.is_(None)).order_by(_OUTBOX.c.seq).limit(max_count)
     )
     batch: list[OutboxEntry] = []
     size = 0
     for row in rows:
-        size += len(row.payload_json.encode())
+        text = row[5]
+        size += len(text) if text.isascii() else len(text.encode())
         if batch and size > max_bytes:
             break
         batch.append(_entry(row))
@@ -110,17 +122,23 @@ def pending_batch(session: Session, *, max_count: int = 200, max_bytes: int = 51
 
 def journal_since(session: Session, *, after_seq: int, limit: int = 200) -> list[OutboxEntry]:
     """Entries (acknowledged or not) after ``after_seq``: re-pushed when the server epoch changes."""
-    rows = session.scalars(
-        select(OutboxRow).where(OutboxRow.seq > after_seq).order_by(OutboxRow.seq).limit(limit)
+    rows = session.connection().execute(
+        select(*_ENTRY_COLUMNS).where(_OUTBOX.c.seq > after_seq).order_by(_OUTBOX.c.seq).limit(limit)
     )
     return [_entry(row) for row in rows]
 
 
 def acknowledge(session: Session, seqs: list[int], *, at: datetime) -> None:
-    if seqs:
-        session.execute(
-            update(OutboxRow).where(OutboxRow.seq.in_(seqs), OutboxRow.acked_at.is_(None)).values(acked_at=at)
-        )
+    """Mark ``seqs`` acknowledged (those not already), a contiguous run as one range update."""
+    if not seqs:
+        return
+    ordered = sorted(set(seqs))
+    if ordered[-1] - ordered[0] + 1 == len(ordered):
+        # A push answer acknowledges a whole batch: one range instead of hundreds of bound values.
+        chosen = OutboxRow.seq.between(ordered[0], ordered[-1])
+    else:
+        chosen = OutboxRow.seq.in_(ordered)
+    session.execute(update(OutboxRow).where(chosen, OutboxRow.acked_at.is_(None)).values(acked_at=at))
 
 
 def stats(session: Session) -> OutboxStats:
@@ -153,6 +171,32 @@ def pending_keys(session: Session) -> set[tuple[str, str]]:
         select(OutboxRow.entity, OutboxRow.entity_id).where(OutboxRow.acked_at.is_(None)).distinct()
     )
     return {(entity, entity_id) for entity, entity_id in rows}
+
+
+def pending_among(session: Session, keys: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+    """The ``keys`` (entity, entity_id) that still have a change waiting for push.
+
+    ``pending_keys`` restricted to the records asked about, looked up through the
+    (entity, entity_id) index: the cost follows the keys, not the length of the outbox.
+    """
+    by_entity: dict[str, list[str]] = {}
+    for entity, entity_id in keys:
+        by_entity.setdefault(entity, []).append(entity_id)
+    found: set[tuple[str, str]] = set()
+    for entity, ids in by_entity.items():
+        unique = sorted(set(ids))
+        for start in range(0, len(unique), _IN_CHUNK):
+            rows = session.scalars(
+                select(OutboxRow.entity_id)
+                .where(
+                    OutboxRow.entity == entity,
+                    OutboxRow.entity_id.in_(unique[start : start + _IN_CHUNK]),
+                    OutboxRow.acked_at.is_(None),
+                )
+                .distinct()
+            )
+            found.update((entity, entity_id) for entity_id in rows)
+    return found
 
 
 def has_pending_any(session: Session) -> bool:

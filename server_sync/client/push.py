@@ -167,7 +167,7 @@ class Pusher:
             outbox.acknowledge(session, acked, at=self.clock())
             if produced:
                 # Only records with further edits still queued need their new version remembered.
-                waiting = outbox.pending_keys(session)
+                waiting = outbox.pending_among(session, produced)
                 state.set_many(
                     session,
                     {f"{state.BASE}{e}:{i}": str(v) for (e, i), v in produced.items() if (e, i) in waiting},

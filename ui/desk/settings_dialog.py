@@ -91,6 +91,7 @@ class SettingsDialog(QDialog):
             (_("Read-aloud voice"), self.tts_voice),
         ):
             widget.setAccessibleName(caption)
+        self._disable_locked()
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -99,6 +100,21 @@ class SettingsDialog(QDialog):
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         form.addRow(self.buttons)
+
+    def _disable_locked(self) -> None:
+        """Fields IT fixed in the machine configuration are shown but cannot be edited."""
+        for setting, widgets in (
+            (s.SERVER_URL, (self.server_url,)),
+            (s.CA_BUNDLE, (self.ca_bundle, self.ca_browse)),
+            (s.WARD, (self.ward,)),
+            (s.LANGUAGE, (self.language,)),
+            (s.LARGE_FONT, (self.font_size,)),
+            (s.VOICE_MODEL_PATH, (self.voice_model, self.voice_browse)),
+            (s.TTS_VOICE, (self.tts_voice,)),
+        ):
+            if self.settings.is_locked(setting):
+                for widget in widgets:
+                    widget.setEnabled(False)
 
     def _browse_file(self, edit: QLineEdit, title: str) -> None:
         path, _filter = QFileDialog.getOpenFileName(self, title, edit.text())

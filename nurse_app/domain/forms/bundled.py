@@ -1,10 +1,9 @@
 """The scales shipped with the application (``resources/scales/*.json``), loaded read-only.
 
 The files are our JSON format (:mod:`nurse_app.domain.forms.parse`) plus a
-``"copyright"`` note each. They are found relative to the repository's
-``resources/`` folder, which the editable install leaves in place; a frozen or
-wheel install without that folder fails with a message saying so instead of
-silently offering no scales.
+``"copyright"`` note each. They are found in :func:`nurse_app.resources.resource_dir`
+(the repository's ``resources/`` or the frozen bundle's); an install without that
+folder fails with a message saying so instead of silently offering no scales.
 """
 
 from __future__ import annotations
@@ -18,6 +17,7 @@ from nurse_app.domain.errors import DomainError
 from nurse_app.domain.forms.definition import FormDefinition
 from nurse_app.domain.forms.parse import from_dict
 from nurse_app.domain.forms.problems import FormDefinitionError
+from nurse_app.resources import resource_dir
 
 
 class BundledScalesError(DomainError):
@@ -35,7 +35,7 @@ class BundledScale:
 
 def resources_dir() -> Path:
     """The repository's ``resources/`` folder (raises :class:`BundledScalesError` when it is missing)."""
-    folder = Path(__file__).resolve().parents[3] / "resources"
+    folder = resource_dir(Path(__file__).resolve().parents[3])
     if not folder.is_dir():
         raise BundledScalesError(
             f"resources folder not found at {folder}: the application was installed without its "

@@ -161,8 +161,12 @@ class TaskRow(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __table_args__ = (
-        # The worklist filters by ward and status and orders by due time.
-        Index("ix_tasks_ward_status_due", "ward_code", "status", "due_at"),
+        # The worklist filters by ward and status and orders by due time, ties by id (so a tab
+        # reads its first rows in index order); window_end and next_attempt_at let the
+        # tab filters run on the index entry before the (decrypted) table row is read.
+        Index(
+            "ix_tasks_ward_status_due", "ward_code", "status", "due_at", "id", "window_end", "next_attempt_at"
+        ),
         # "Done today": completed tasks are most of a ward's history, so the day must be an index range.
         Index("ix_tasks_ward_status_completed", "ward_code", "status", "completed_at"),
         Index("ix_tasks_assignee_status_due", "assignee", "status", "due_at"),

@@ -22,6 +22,7 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    union,
 )
 
 from nurse_app.domain.calling_hours import zone_of
@@ -260,18 +261,72 @@ def _tab_predicate(tab: WorklistTab, b: _Binds) -> ColumnElement[bool]:
     if tab is WorklistTab.OVERDUE:
         return and_(b.is_open(), t.due_at < b.today_start, t.window_end >= b.now, retry_due)
     if tab is WorklistTab.UPCOMING:
-        return and_(
-            b.is_open(),
-            t.window_end >= b.now,
-            or_(t.due_at > b.now, t.next_attempt_at > b.now),
-            # Callable before the horizon: due_at and the retry time both fall before it.
-            # "due_at < horizon" also bounds the index range, keeping far-future plan steps out.
-            t.due_at < b.horizon,
-            or_(t.next_attempt_at.is_(None), t.next_attempt_at < b.horizon),
-        )
+        return and_(b.is_open(), *_upcoming_terms(b))
     if tab is WorklistTab.DONE_TODAY:
         return and_(t.status == b.completed, t.completed_at >= b.today_start, t.completed_at < b.today_end)
     raise DomainError(f"unknown worklist tab '{tab}'")
+
+
+def _upcoming_terms(b: _Binds) -> list[ColumnElement[bool]]:
+    """The "upcoming" tab's terms beside "status is open"."""
+    t = _tasks.c
+    return [
+        t.window_end >= b.now,
+        or_(t.due_at > b.now, t.next_attempt_at > b.now),
+        # Callable before the horizon: due_at and the retry time both fall before it.
+        # "due_at < horizon" also bounds the index range, keeping far-future plan steps out.
+        t.due_at < b.horizon,
+        or_(t.next_attempt_at.is_(None), t.next_attempt_at < b.horizon),
+    ]
+
+
+def _upcoming_page_source(
+    shape: Shape,
+    b: _Binds,
+    columns: list[Any],
+    has_open_alert: ColumnElement[Any],
+    row_limit: Any,
+) -> Any:
+    """The "upcoming" candidates that can reach the page, without sorting the whole tab.
+
+    The tab's order is "open alert first, then overdue oldest first, then due_at, id",
+    and for open tasks "overdue DESC, due_at ASC" is just "due_at ASC" (overdue means
+    due before today's start). So only the alert pin breaks index order, and the page
+    is always drawn from:
+
+    * the pinned tasks (open alert; few), and
+    * for each open status, its first ``row_limit`` tasks by ``due_at, id``: index order
+      of ``ix_tasks_ward_status_due (ward_code, status, due_at, id, ...)``, so SQLite
+      stops after ``row_limit`` rows instead of reading every candidate's table row.
+
+    A non-pinned task on the page has fewer than ``row_limit`` tasks of its own status
+    before it (pinned ones included), so it is in its status's first ``row_limit``.
+    UNION drops tasks found twice (pinned and early); the caller sorts and limits.
+    """
+    t = _tasks.c
+    filters = _filter_predicates(shape)
+    source = _tasks.join(_patients, _patients.c.id == t.patient_id) if shape.search else _tasks
+    terms = _upcoming_terms(b)
+    pinned = (
+        select(*columns)
+        .select_from(source)
+        .where(b.is_open(), *terms, *filters, has_open_alert)
+        .order_by(t.due_at.asc(), t.id.asc())
+        .limit(row_limit)
+        .subquery("pinned")
+    )
+    parts = [select(*pinned.c)]
+    for name, status in (("early_pending", b.pending), ("early_in_progress", b.in_progress)):
+        early = (
+            select(*columns)
+            .select_from(source)
+            .where(t.status == status, *terms, *filters)
+            .order_by(t.due_at.asc(), t.id.asc())
+            .limit(row_limit)
+            .subquery(name)
+        )
+        parts.append(select(*early.c))
+    return union(*parts).subquery("candidates")
 
 
 @lru_cache(maxsize=128)
@@ -300,31 +355,43 @@ def worklist_select(shape: Shape) -> Select[Any]:
     overdue = case(
         (and_(b.is_open(), t.due_at < b.today_start), literal_column("1")), else_=literal_column("0")
     ).label("overdue")
-    source = _tasks.join(_patients, _patients.c.id == t.patient_id) if shape.search else _tasks
-    page = (
-        select(
-            t.id,
-            t.patient_id,
-            t.ward_code,
-            t.plan_code,
-            t.plan_version,
-            t.step_no,
-            t.due_at,
-            t.window_end,
-            t.next_attempt_at,
-            t.status,
-            t.attempts,
-            t.assignee,
-            overdue,
-            has_open_alert,
+    columns: list[Any] = [
+        t.id,
+        t.patient_id,
+        t.ward_code,
+        t.plan_code,
+        t.plan_version,
+        t.step_no,
+        t.due_at,
+        t.window_end,
+        t.next_attempt_at,
+        t.status,
+        t.attempts,
+        t.assignee,
+        overdue,
+        has_open_alert,
+    ]
+    row_limit = bindparam("row_limit", type_=Integer)
+    if shape.tab is WorklistTab.UPCOMING:
+        # Thousands of candidates: draw the page from index-ordered prefixes (see there).
+        cand = _upcoming_page_source(shape, b, columns, has_open_alert, row_limit).c
+        page = (
+            select(*cand)
+            .order_by(cand.has_open_alert.desc(), cand.overdue.desc(), cand.due_at.asc(), cand.id.asc())
+            .limit(row_limit)
+            .subquery("page")
         )
-        .select_from(source)
-        .where(_tab_predicate(shape.tab, b), *_filter_predicates(shape))
-        # Overdue rows sort "oldest first" by the same due_at key as the rest.
-        .order_by(has_open_alert.desc(), overdue.desc(), t.due_at.asc(), t.id.asc())
-        .limit(bindparam("row_limit", type_=Integer))
-        .subquery("page")
-    )
+    else:
+        source = _tasks.join(_patients, _patients.c.id == t.patient_id) if shape.search else _tasks
+        page = (
+            select(*columns)
+            .select_from(source)
+            .where(_tab_predicate(shape.tab, b), *_filter_predicates(shape))
+            # Overdue rows sort "oldest first" by the same due_at key as the rest.
+            .order_by(has_open_alert.desc(), overdue.desc(), t.due_at.asc(), t.id.asc())
+            .limit(row_limit)
+            .subquery("page")
+        )
     open_alerts = (
         select(func.count())
         .select_from(_alerts)

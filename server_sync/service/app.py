@@ -22,6 +22,7 @@ from server_sync.service.health.views import router as health_router
 from server_sync.service.intake.views import router as intake_router
 from server_sync.service.notify.views import router as notify_router
 from server_sync.service.records.views import router as records_router
+from server_sync.service.reports.views import router as reports_router
 from server_sync.service.sync.views import router as sync_router
 
 
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         intake_router,
         alerts_router,
         notify_router,
+        reports_router,
     ):
         app.include_router(router)
     return app

@@ -167,6 +167,25 @@ def cmd_notify_worker(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_reports_job(args: argparse.Namespace) -> int:
+    from server_sync.service.reports import job
+
+    database, _ = _database(args)
+    options = {"wards": args.ward, "months": args.month, "months_back": args.months_back}
+    if args.loop:
+        print("reports job running (Ctrl+C to stop)")
+        with contextlib.suppress(KeyboardInterrupt):
+            job.run_forever(database, interval_s=args.interval, **options)
+        return 0
+    result = job.run_pass(database, **options)
+    print(f"{len(result.built)} reports built, {len(result.skipped)} skipped, {len(result.failed)} failed")
+    for ward, month in result.built:
+        print(f"built {ward} {month}")
+    for ward, month in result.failed:
+        print(f"failed {ward} {month}", file=sys.stderr)
+    return 1 if result.failed else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="followup-server", description="随访护士站 central service")
     parser.add_argument("--db", help="database URL (default: FOLLOWUP_DATABASE_URL or ./var/server)")
@@ -239,6 +258,15 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--idle", type=float, default=1.0, help="seconds to wait when there is no work")
     worker.add_argument("--db", default=argparse.SUPPRESS)
     worker.set_defaults(run=cmd_notify_worker)
+
+    reports = commands.add_parser("reports-job", help="build the monthly ward reports of ended months (once)")
+    reports.add_argument("--loop", action="store_true", help="keep running, one pass every --interval")
+    reports.add_argument("--interval", type=float, default=3600.0, help="seconds between passes with --loop")
+    reports.add_argument("--ward", action="append", help="only this ward (repeatable)")
+    reports.add_argument("--month", action="append", help="this month YYYY-MM (default: the last ended)")
+    reports.add_argument("--months-back", type=int, default=1, help="how many ended months to cover")
+    reports.add_argument("--db", default=argparse.SUPPRESS)
+    reports.set_defaults(run=cmd_reports_job)
 
     add_intake_commands(commands, _database)
     return parser

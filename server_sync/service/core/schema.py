@@ -11,6 +11,7 @@ from server_sync.service.core.models import Base
 from server_sync.service.intake import models as intake_models
 from server_sync.service.notify import models as notify_models
 from server_sync.service.records import models as record_models
+from server_sync.service.reports import models as report_models
 from server_sync.service.sync import models as sync_models
 
 metadata = Base.metadata
@@ -23,5 +24,6 @@ _LOADED = (
     intake_models,
     notify_models,
     record_models,
+    report_models,
     sync_models,
 )

@@ -79,7 +79,9 @@ class VoiceBridge(QObject):
     def active(self) -> bool:
         return self._dictation is not None and self._dictation.active
 
-    def start(self, item: Item | None, extra: Mapping[str, Sequence[str]] | None = None) -> bool:
+    def start(
+        self, item: Item | None, extra: Mapping[str, Sequence[str]] | None = None, *, commands: bool = False
+    ) -> bool:
         """Start listening for ``item``; False (and ``sig_error``) when it cannot start, e.g. no model."""
         self._number += 1
         number = self._number
@@ -91,7 +93,7 @@ class VoiceBridge(QObject):
             on_cancelled=lambda: self._emit(number, "cancelled", None),
         )
         try:
-            self._dictation = self.voice.start(item, self.lang, callbacks, extra=extra)
+            self._dictation = self.voice.start(item, self.lang, callbacks, extra=extra, commands=commands)
         except VoiceError as error:
             self._dictation = None
             self.sig_error.emit(str(error))

@@ -24,6 +24,7 @@ from ui.i18n import _, language_notifier
 from ui.voice.bridge import VoiceBridge
 from ui.voice.overlay import DictationOverlay, highlight_words
 from ui.voice.voice_bar import VoiceBar
+from ui.voice.whole_form import WholeFormDictation
 
 #: Per linkId, per option code ("true"/"false" for a boolean): extra words the nurse may say.
 Synonyms = Mapping[str, Mapping[str, Sequence[str]]]
@@ -77,6 +78,7 @@ class PushToTalk(QObject):
             for widget in (row.editor, *row.editor.findChildren(QWidget)):
                 widget.installEventFilter(self)
         language_notifier().sig_language_changed.connect(self._retranslate)
+        self.whole_form = WholeFormDictation(self)  # the "整表口述" toggle next to the mic
         self.bar.show_model(bridge.model_status())
         bridge.load_model()
 
@@ -98,7 +100,7 @@ class PushToTalk(QObject):
         if not self.bridge.is_ready():
             self.bar.show_model(self.bridge.model_status())
             return
-        link_id = link_id or self.current_field()
+        link_id = link_id or self.whole_form.current_id or self.current_field()
         row = self.view.rows.get(link_id) if link_id else None
         if row is None:
             self.bar.set_status(_("Click the field to fill first, then hold to talk"))
@@ -114,7 +116,12 @@ class PushToTalk(QObject):
         self.bar.mic_button.setDown(True)
         self.bar.set_status("")
         self._say(_("Listening… release to fill, Esc cancels"))
-        if not self.bridge.start(row.item, self.synonyms.get(link_id)):
+        extra = self.synonyms.get(link_id)
+        if self.whole_form.active:
+            started = self.whole_form.start_dictation(row.item, extra)
+        else:
+            started = self.bridge.start(row.item, extra)
+        if not started:
             self._end()
 
     def release(self) -> None:
@@ -174,6 +181,9 @@ class PushToTalk(QObject):
     def _apply(self, result: DictationResult) -> None:
         link_id = result.link_id or self._link_id or ""
         self._end()
+        if self.whole_form.active:
+            self.whole_form.take_result(result)  # the walk decides: answer, command, or nothing
+            return
         fill = result.fill
         if fill is None:
             return
@@ -259,8 +269,14 @@ class PushToTalk(QObject):
                 self.release()
             return True
         busy = self._listening or self._pending is not None or self.overlay.isVisible()
+        if self.whole_form.active and not self.overlay.asking():
+            # In the walk, Esc drops a running utterance first, then leaves the mode.
+            busy = self._listening or self._pending is not None
         if key == Qt.Key.Key_Escape and kind == QEvent.Type.KeyPress and busy:
             self.cancel()
+            return True
+        if key == Qt.Key.Key_Escape and kind == QEvent.Type.KeyPress and self.whole_form.active:
+            self.whole_form.stop()
             return True
         return False
 

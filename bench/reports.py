@@ -28,18 +28,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import insert, select  # noqa: E402
+from sqlalchemy import insert, select
 
-from nurse_app.demo import generate  # noqa: E402
-from nurse_app.demo.catalog import DEMO_WARDS  # noqa: E402
-from nurse_app.demo.generate import demo_plans, generate_batches  # noqa: E402
-from nurse_app.demo.load import batch_rows  # noqa: E402
-from nurse_app.domain.model import DEFAULT_ZONE  # noqa: E402
-from nurse_app.store import mapping as m  # noqa: E402
-from nurse_app.store.engine import open_cache, session_factory  # noqa: E402
-from nurse_app.store.migrate import upgrade_to_head  # noqa: E402
-from nurse_app.store.models import WardRow  # noqa: E402
-from nurse_app.store.repository import CacheRepository, bulk_insert  # noqa: E402
+from nurse_app.demo import generate
+from nurse_app.demo.catalog import DEMO_WARDS
+from nurse_app.demo.generate import demo_plans, generate_batches
+from nurse_app.demo.load import batch_rows
+from nurse_app.domain.model import DEFAULT_ZONE
+from nurse_app.store import mapping as m
+from nurse_app.store.engine import open_cache, session_factory
+from nurse_app.store.migrate import upgrade_to_head
+from nurse_app.store.models import WardRow
+from nurse_app.store.repository import CacheRepository, bulk_insert
 
 CACHE_DIR = Path(__file__).resolve().parent / ".cache"
 BENCH_KEY = "c" * 64  # fixed key: generated data only, see module docstring

@@ -14,6 +14,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from nurse_app.commands.report import add_report_parser
 from nurse_app.commands.scales import add_scales_parser
 from nurse_app.domain.errors import DomainError
 from nurse_app.domain.model import DEFAULT_ZONE
@@ -74,6 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     stats.add_argument("--now", type=_parse_moment, default=None)
 
     add_scales_parser(commands)
+    add_report_parser(commands, _parse_moment)
     return parser
 
 
@@ -103,6 +105,10 @@ def run(args: argparse.Namespace) -> int:
             from nurse_app.commands.stats import run_stats
 
             return run_stats(args, cache_path)
+        if args.command == "report":
+            from nurse_app.commands.report import run_report
+
+            return run_report(args, cache_path)
         if args.command == "scales":
             from nurse_app.commands.scales import run_scales
 

@@ -12,6 +12,8 @@ DEBIAN_PACKAGES=(
   libxcb-keysyms1 libxcb-shape0 libxcb-render-util0 libxcb-image0 libdbus-1-3
   # Chinese text on screen and in reports
   fonts-noto-cjk
+  # PDF reports embed these TrueType fonts (copied into resources/fonts): CJK and Latin
+  fonts-droid-fallback fonts-dejavu-core
   # read-aloud (pyttsx3 -> espeak-ng) and microphone capture
   espeak-ng libespeak-ng1 libportaudio2
   # voice tests: resampling espeak-ng's speech to 16/44.1/48 kHz

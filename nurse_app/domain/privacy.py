@@ -4,10 +4,12 @@ from __future__ import annotations
 
 
 def mask_phone(phone: str) -> str:
-    """'13812345678' → '138****5678'; short numbers keep only their last two digits."""
+    """'13812345678' → '138****5678': mobiles keep prefix and last 4; shorter numbers keep less, never all."""
     digits = phone.strip()
+    if len(digits) >= 11:
+        return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
     if len(digits) >= 7:
-        return digits[:3] + "*" * (len(digits) - 7) + "****" + digits[-4:]
+        return "*" * (len(digits) - 4) + digits[-4:]
     if len(digits) > 2:
         return "*" * (len(digits) - 2) + digits[-2:]
     return "*" * len(digits)

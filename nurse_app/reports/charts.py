@@ -35,7 +35,7 @@ def _title(drawing: Drawing, text: str) -> None:
 
 
 def miss_trend_chart(figures: WardMonthFigures, labels: Labels, width: float = 460) -> Drawing:
-    """Weekly miss rate (%) as a line, with the target as a dashed red line; weeks without closed tasks are gaps."""
+    """Weekly miss rate (%) as a line and the target as a dashed red line; empty weeks are left out."""
     drawing = _drawing(width, 170)
     _title(drawing, labels["trend"])
     points = [
@@ -66,7 +66,9 @@ def miss_trend_chart(figures: WardMonthFigures, labels: Labels, width: float = 4
         axis.labels.fontSize = 8
     drawing.add(plot)
     y = plot.y + plot.height * target / top + 3
-    drawing.add(text_group(plot.x + plot.width - 4, y, f"{labels['target']} {target:.0f}%", 7, "end", fillColor=RED))
+    drawing.add(
+        text_group(plot.x + plot.width - 4, y, f"{labels['target']} {target:.0f}%", 7, "end", fillColor=RED)
+    )
     return drawing
 
 
@@ -77,7 +79,10 @@ def nurse_bar_chart(figures: WardMonthFigures, labels: Labels, width: float = 46
     _title(drawing, labels["nurse_chart"])
     chart = VerticalBarChart()
     chart.x, chart.y, chart.width, chart.height = 40, 45, width - 150, 115
-    chart.data = [[line.completed for line in lines] or [0], [line.rates.miss.numerator for line in lines] or [0]]
+    chart.data = [
+        [line.completed for line in lines] or [0],
+        [line.rates.miss.numerator for line in lines] or [0],
+    ]
     chart.bars[0].fillColor = GREEN
     chart.bars[1].fillColor = RED
     names = [_short(line.label or labels["unassigned"]) for line in lines] or [""]

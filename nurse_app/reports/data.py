@@ -119,14 +119,18 @@ class WardMonthFigures:
         return tuple(w.code for w in self.wards)
 
 
-def _rates(records: ScopeRecords, wards: Sequence[str], period: Period, as_of: datetime, by: GroupBy, zone: str) -> RateTable:
+def _rates(
+    records: ScopeRecords, wards: Sequence[str], period: Period, as_of: datetime, by: GroupBy, zone: str
+) -> RateTable:
     """The pure definitions over the scope's records; the on-time rate sees every task of an encounter."""
     in_scope = [t for t in records.tasks if t.ward_code in wards]
     encounters = [e for e in records.encounters if e.ward_code in wards]
     return pure.build_rate_table(
         by,
         miss=pure.miss_rate(in_scope, period, as_of=as_of, by=by, zone=zone),
-        on_time=pure.on_time_rate(encounters, records.tasks, records.attempts, period, as_of=as_of, by=by, zone=zone),
+        on_time=pure.on_time_rate(
+            encounters, records.tasks, records.attempts, period, as_of=as_of, by=by, zone=zone
+        ),
         reach=pure.reach_rate(in_scope, records.attempts, period, by=by, zone=zone),
         durations=pure.call_durations(in_scope, records.attempts, period, by=by, zone=zone),
         satisfaction=pure.satisfaction_rate(in_scope, records.responses, period, by=by, zone=zone),
@@ -154,7 +158,9 @@ def _sum(rates: Iterable[Rate]) -> Rate:
     return Rate(sum(r.numerator for r in rates), sum(r.denominator for r in rates))
 
 
-def _weekly(records: ScopeRecords, wards: Sequence[str], period: Period, as_of: datetime, zone: str) -> tuple[WeekPoint, ...]:
+def _weekly(
+    records: ScopeRecords, wards: Sequence[str], period: Period, as_of: datetime, zone: str
+) -> tuple[WeekPoint, ...]:
     points = []
     for week in weekly_periods(period):
         table = _rates(records, wards, week, as_of, GroupBy.WARD, zone)
@@ -178,7 +184,9 @@ def nurse_labels(conn: Executor) -> dict[str, str]:
 def plan_labels(conn: Executor) -> dict[str, str]:
     """plan code → "name (code)" of its newest version."""
     labels: dict[str, str] = {}
-    for code, name in conn.execute(select(PlanRow.code, PlanRow.name).order_by(PlanRow.code, PlanRow.version)):
+    for code, name in conn.execute(
+        select(PlanRow.code, PlanRow.name).order_by(PlanRow.code, PlanRow.version)
+    ):
         labels[code] = f"{name} ({code})"
     return labels
 
@@ -242,7 +250,20 @@ def build_figures(
     if progress is not None:
         progress(total, total, "done")
     return WardMonthFigures(
-        infos, label, period, as_of, zone, targets, head, weekly, by_nurse, by_plan, missed, alerts, items, comments
+        infos,
+        label,
+        period,
+        as_of,
+        zone,
+        targets,
+        head,
+        weekly,
+        by_nurse,
+        by_plan,
+        missed,
+        alerts,
+        items,
+        comments,
     )
 
 

@@ -124,6 +124,6 @@ def text_group(x: float, y: float, text: str, size: float, anchor: str = "start"
 
 
 def best_font(text: str) -> str:
-    """The one face for a label that must be a single String (chart axis labels): the one covering most of it."""
+    """The face for a label that must be one String (chart axis labels): the one covering most of it."""
     cjk = sum(len(piece) for font, piece in runs(text) if font == CJK_FONT)
     return CJK_FONT if cjk * 2 > len(text) else LATIN_FONT

@@ -44,8 +44,8 @@ __all__ = [
     "Headline",
     "HospitalHeadlines",
     "Status",
-    "Targets",
     "Tally",
+    "Targets",
     "headline",
     "headlines_from_records",
     "hospital_headlines",
@@ -107,15 +107,19 @@ class Targets:
         return Status.BAD
 
 
+NO_RATE = Rate(0, 0)
+NO_DURATIONS = Durations(0, None, None)
+
+
 @dataclass(frozen=True, slots=True)
 class Tally:
     """The raw numbers of one ward (or a whole scope) in one period."""
 
-    miss: Rate = Rate(0, 0)
-    on_time: Rate = Rate(0, 0)
-    reach: Rate = Rate(0, 0)
-    satisfaction: Rate = Rate(0, 0)
-    durations: Durations = Durations(0, None, None)
+    miss: Rate = NO_RATE
+    on_time: Rate = NO_RATE
+    reach: Rate = NO_RATE
+    satisfaction: Rate = NO_RATE
+    durations: Durations = NO_DURATIONS
     completed: int = 0
     responses: int = 0
     diseases: frozenset[str] = frozenset()
@@ -177,7 +181,13 @@ def tallies(
     miss = pure.miss_rate(both, period, as_of=as_of, by=by, zone=zone)
     # Grouped by the encounter's ward: relabelled encounter copies find the same tasks by encounter id.
     on_time = pure.on_time_rate(
-        [*encounters, *whole_encounters], records.tasks, records.attempts, period, as_of=as_of, by=by, zone=zone
+        [*encounters, *whole_encounters],
+        records.tasks,
+        records.attempts,
+        period,
+        as_of=as_of,
+        by=by,
+        zone=zone,
     )
     reach = pure.reach_rate(own, records.attempts, period, by=by, zone=zone)
     reach.update(pure.reach_rate(whole, records.attempts, period, by=by, zone=zone))
@@ -310,8 +320,22 @@ def headlines_from_records(
     """Headline of each ward and of all together (key :data:`ALL`); ``records`` must cover both periods."""
     targets = targets or Targets()
     before = previous_period(period)
-    now = tallies(records, wards, period, as_of=as_of, zone=zone, open_critical=open_critical_alerts(conn, wards, period))
-    then = tallies(records, wards, before, as_of=as_of, zone=zone, open_critical=open_critical_alerts(conn, wards, before))
+    now = tallies(
+        records,
+        wards,
+        period,
+        as_of=as_of,
+        zone=zone,
+        open_critical=open_critical_alerts(conn, wards, period),
+    )
+    then = tallies(
+        records,
+        wards,
+        before,
+        as_of=as_of,
+        zone=zone,
+        open_critical=open_critical_alerts(conn, wards, before),
+    )
     return {key: make_headline(period, now[key], then[key], targets) for key in now}
 
 
@@ -324,7 +348,7 @@ def headline(
     zone: str = DEFAULT_ZONE,
     targets: Targets | None = None,
 ) -> Headline:
-    """The headline of ``wards`` (one or several, as one group) for ``period``, with the period just before."""
+    """The headline of ``wards`` (one or several, as one group) for ``period`` and the period before."""
     records = load_records(conn, wards, Period(previous_period(period).start, period.end))
     return headlines_from_records(conn, records, wards, period, as_of=as_of, zone=zone, targets=targets)[ALL]
 

@@ -13,7 +13,16 @@ from zoneinfo import ZoneInfo
 from nurse_app.domain.metrics import Rate
 from nurse_app.domain.model import CallOutcome
 
-__all__ = ["LANGS", "Labels", "fmt_count", "fmt_local", "fmt_minutes", "fmt_rate", "fmt_seconds", "labels_for"]
+__all__ = [
+    "LANGS",
+    "Labels",
+    "fmt_count",
+    "fmt_local",
+    "fmt_minutes",
+    "fmt_rate",
+    "fmt_seconds",
+    "labels_for",
+]
 
 LANGS = ("zh_CN", "en")
 NO_VALUE = "-"
@@ -70,9 +79,10 @@ _TEXT: dict[str, tuple[str, str]] = {
     "no_attempt": ("未呼叫", "no call"),
     "alerts": ("危急值及响应时间", "Critical alerts and acknowledgement"),
     "alerts_summary": (
-        "危急值 {count} 条，已确认 {acked} 条，未处理 {open} 条；确认用时中位数 {median} 分钟，最长 {max} 分钟",
-        "{count} critical alerts, {acked} acknowledged, {open} open; time to acknowledge median {median} min, "
-        "max {max} min",
+        "危急值 {count} 条，已确认 {acked} 条，未处理 {open} 条；"
+        "确认用时中位数 {median} 分钟，最长 {max} 分钟",
+        "{count} critical alerts, {acked} acknowledged, {open} open; "
+        "time to acknowledge median {median} min, max {max} min",
     ),
     "raised": ("触发时间", "Raised"),
     "rule": ("规则", "Rule"),
@@ -88,11 +98,17 @@ _TEXT: dict[str, tuple[str, str]] = {
     "comment": ("意见", "Comment"),
     "page": ("第 {n} 页 / 共 {m} 页", "Page {n} of {m}"),
     "legend": (
-        "口径：漏访率 = 窗口期内未完成 ÷ 本期截止的任务（不含取消/暂停）；24小时及时率 = 出院24小时内首次呼叫的出院人次占比；"
-        "接通率 = 接通任务 ÷ 有呼叫的任务；满意率 = 满意及以上答复占比。上期为紧邻本期之前、长度相同的周期。",
+        "口径：漏访率 = 窗口期内未完成 ÷ 本期截止的任务（不含取消/暂停）；"
+        "24小时及时率 = 出院24小时内首次呼叫的出院人次占比；接通率 = 接通任务 ÷ 有呼叫的任务；"
+        "满意率 = 满意及以上答复占比；完成随访 = 本期完成的任务；填写量表 = 本期提交且未被更正的量表；"
+        "覆盖病种 = 本期应访患者主诊断的 ICD-10 类目数；未处理危急值 = 本期触发、至今未确认的危急值。"
+        "上期为紧邻本期之前、长度相同的周期。",
         "Definitions: miss rate = not completed within the window ÷ tasks whose window closed in the period "
-        "(cancelled/paused excluded); on-time rate = discharges first called within 24 h; reach rate = reached "
-        "÷ tasks with an attempt; satisfaction = answers at 'satisfied' or above. The previous period is the "
+        "(cancelled/paused excluded); on-time rate = discharges first called within 24 h; "
+        "reach rate = reached ÷ tasks with an attempt; satisfaction = answers at 'satisfied' or above; "
+        "completed = tasks completed in the period; scales filled = responses submitted and not corrected; "
+        "diseases = ICD-10 categories of the primary diagnoses due in the period; "
+        "open critical alerts = raised in the period, not acknowledged yet. The previous period is the "
         "one of the same length just before.",
     ),
     "alert_open": ("未处理", "open"),

@@ -59,7 +59,9 @@ class _Styles:
         self.h1 = ParagraphStyle("h1", fontSize=13, leading=18, spaceBefore=8, spaceAfter=6, **base)
         self.cover_title = ParagraphStyle("cover", fontSize=28, leading=36, alignment=1, **base)
         self.cover_line = ParagraphStyle("cover_line", fontSize=14, leading=22, alignment=1, **base)
-        self.no_data = ParagraphStyle("no_data", fontSize=20, leading=28, alignment=1, textColor=colors.red, **base)
+        self.no_data = ParagraphStyle(
+            "no_data", fontSize=20, leading=28, alignment=1, textColor=colors.red, **base
+        )
 
 
 def _numbered_canvas(header: str, labels: Labels, font: str) -> type[Canvas]:
@@ -72,7 +74,7 @@ def _numbered_canvas(header: str, labels: Labels, font: str) -> type[Canvas]:
             super().__init__(*args, **kwargs)
             self._pages: list[dict[str, Any]] = []
 
-        def showPage(self) -> None:  # noqa: N802 — reportlab's name
+        def showPage(self) -> None:
             self._pages.append(dict(self.__dict__))
             self._startPage()
 
@@ -97,7 +99,9 @@ def _numbered_canvas(header: str, labels: Labels, font: str) -> type[Canvas]:
     return NumberedCanvas
 
 
-def _table(rows: Sequence[Sequence[Any]], widths: Sequence[float], styles: _Styles, extra: Sequence[Any] = ()) -> Table:
+def _table(
+    rows: Sequence[Sequence[Any]], widths: Sequence[float], styles: _Styles, extra: Sequence[Any] = ()
+) -> Table:
     """A data table: header row repeated on every page, grid, small CJK text wrapped inside its cell."""
     wrapped = [
         [cell if isinstance(cell, Flowable) else Paragraph(markup(str(cell)), styles.cell) for cell in row]
@@ -163,7 +167,9 @@ def _headline(figures: WardMonthFigures, labels: Labels, styles: _Styles) -> lis
     for index, figure in enumerate(figures.headline.figures, start=1):
         if figure.status is not None:
             for column in (1, 4):
-                fills.append(("BACKGROUND", (column, index), (column, index), STATUS_FILL[figure.status.value]))
+                fills.append(
+                    ("BACKGROUND", (column, index), (column, index), STATUS_FILL[figure.status.value])
+                )
     story: list[Flowable] = [Paragraph(markup(labels["headline"]), styles.h1)]
     if not figures.has_data:
         story.append(Paragraph(markup(labels["no_data"]), styles.no_data))
@@ -175,7 +181,9 @@ def _headline(figures: WardMonthFigures, labels: Labels, styles: _Styles) -> lis
     return story
 
 
-def _section(table: sections.DataTable, fractions: Sequence[float], labels: Labels, styles: _Styles) -> list[Flowable]:
+def _section(
+    table: sections.DataTable, fractions: Sequence[float], labels: Labels, styles: _Styles
+) -> list[Flowable]:
     title = f"{table.title}（{len(table.rows)}）" if table.key == "missed" else table.title
     story: list[Flowable] = [CondPageBreak(40 * mm), Paragraph(markup(title), styles.h1)]
     if not table.rows:
@@ -194,20 +202,31 @@ def story_of(figures: WardMonthFigures, labels: Labels, styles: _Styles, hospita
     groups = [2.4, 1, 1, 1, 1.1, 1.1, 1.1, 1, 1.2, 1.1]
     story += _section(sections.by_nurse_table(figures, labels), groups, labels, styles)
     story += _section(sections.by_plan_table(figures, labels), groups, labels, styles)
-    story += _section(sections.missed_table(figures, labels, short=True), [0.8, 1.45, 2.0, 2.0, 1.4, 1.4, 2.8, 1.0], labels, styles)
+    story += _section(
+        sections.missed_table(figures, labels, short=True),
+        [0.8, 1.45, 2.0, 2.0, 1.4, 1.4, 2.8, 1.0],
+        labels,
+        styles,
+    )
     story += [CondPageBreak(40 * mm), Paragraph(markup(labels["alerts"]), styles.h1)]
     story.append(Paragraph(markup(sections.alert_summary_text(figures, labels)), styles.body))
     alerts = sections.alerts_table(figures, labels)
     if alerts.rows:
         rows = [list(alerts.header), *([sections.cell_text(c) for c in row] for row in alerts.rows)]
         story += [Spacer(1, 2 * mm), _table(rows, _fit([1.7, 1, 1.4, 1.3, 3, 1, 1, 1.1]), styles)]
-    story += _section(sections.satisfaction_table(figures, labels), [2.2, 1, 0.8, 0.8, 0.8, 0.8, 0.8, 1.3], labels, styles)
+    story += _section(
+        sections.satisfaction_table(figures, labels), [2.2, 1, 0.8, 0.8, 0.8, 0.8, 0.8, 1.3], labels, styles
+    )
     story += _section(sections.comments_table(figures, labels), [1.4, 6], labels, styles)
     return story
 
 
 def render_pdf(
-    figures: WardMonthFigures, out: str | os.PathLike[str] | BinaryIO, *, lang: str = "zh_CN", hospital: str | None = None
+    figures: WardMonthFigures,
+    out: str | os.PathLike[str] | BinaryIO,
+    *,
+    lang: str = "zh_CN",
+    hospital: str | None = None,
 ) -> None:
     """Write the report of ``figures`` to a path or a binary file object."""
     labels = Labels(lang)
@@ -215,7 +234,8 @@ def render_pdf(
     styles = _Styles(font)
     hospital = hospital or labels["default_hospital"]
     wards = "、".join(w.name for w in figures.wards)
-    header = f"{hospital}  {labels['title']}  {wards}  {figures.label or sections.period_text(figures.period, figures.zone)}"
+    label = figures.label or sections.period_text(figures.period, figures.zone)
+    header = f"{hospital}  {labels['title']}  {wards}  {label}"
     target = os.fspath(out) if isinstance(out, str | os.PathLike) else out
     document = SimpleDocTemplate(
         target,
@@ -229,11 +249,17 @@ def render_pdf(
         subject=labels["title"],
         creator="Follow-up Nurse Station",
     )
-    document.build(story_of(figures, labels, styles, hospital), canvasmaker=_numbered_canvas(header, labels, font))
+    document.build(
+        story_of(figures, labels, styles, hospital), canvasmaker=_numbered_canvas(header, labels, font)
+    )
 
 
 def write_pdf(
-    figures: WardMonthFigures, path: str | os.PathLike[str], *, lang: str = "zh_CN", hospital: str | None = None
+    figures: WardMonthFigures,
+    path: str | os.PathLike[str],
+    *,
+    lang: str = "zh_CN",
+    hospital: str | None = None,
 ) -> Path:
     """Write the PDF next to ``path`` first and move it into place, so a failure leaves no half file."""
     path = Path(path)

@@ -25,7 +25,6 @@ what the SQL satisfaction rate reads); ``with_text=True`` also parses
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -121,7 +120,12 @@ def _answers(conn: Executor, response_ids: Sequence[str]) -> dict[str, list[Answ
 
 
 def load_records(
-    conn: Executor, wards: Sequence[str], period: Period, *, with_text: bool = False, with_patients: bool = False
+    conn: Executor,
+    wards: Sequence[str],
+    period: Period,
+    *,
+    with_text: bool = False,
+    with_patients: bool = False,
 ) -> ScopeRecords:
     """Every record of ``wards`` that a rate of ``period`` may read (see the module docstring)."""
     task_rows = _task_rows(conn, list(wards), period)
@@ -157,7 +161,8 @@ def load_records(
     encounter_list = []
     for chunk in _chunks(encounter_ids):
         encounter_list += [
-            m.encounter_from_row(r) for r in conn.execute(select(encounters).where(encounters.c.id.in_(chunk)))
+            m.encounter_from_row(r)
+            for r in conn.execute(select(encounters).where(encounters.c.id.in_(chunk)))
         ]
     patient_map: dict[str, Patient] = {}
     if with_patients:

@@ -69,7 +69,9 @@ def headline_table(figures: WardMonthFigures, labels: Labels) -> DataTable:
         wrap = _pct if f.kind == "rate" else _secs if f.kind == "seconds" else (lambda v: v)
         target = None
         if f.target is not None:
-            target = ("≤ " if not f.higher_is_better else "≥ ") + (fmt_rate(f.target) if f.kind == "rate" else str(f.target))
+            target = ("≤ " if not f.higher_is_better else "≥ ") + (
+                fmt_rate(f.target) if f.kind == "rate" else str(f.target)
+            )
         rows.append(
             (
                 labels[f.key],
@@ -81,12 +83,27 @@ def headline_table(figures: WardMonthFigures, labels: Labels) -> DataTable:
                 f.denominator,
             )
         )
-    header = (labels["figure"], labels["current"], labels["previous"], labels["target"], labels["status"], "n", "N")
+    header = (
+        labels["figure"],
+        labels["current"],
+        labels["previous"],
+        labels["target"],
+        labels["status"],
+        "n",
+        "N",
+    )
     return DataTable("headline", labels["headline"], header, tuple(rows))
 
 
 def weekly_table(figures: WardMonthFigures, labels: Labels) -> DataTable:
-    header = (labels["week"], labels["miss"], labels["closed"], labels["on_time"], labels["reach"], labels["satisfaction"])
+    header = (
+        labels["week"],
+        labels["miss"],
+        labels["closed"],
+        labels["on_time"],
+        labels["reach"],
+        labels["satisfaction"],
+    )
     rows = tuple(
         (
             period_text(w.period, figures.zone),

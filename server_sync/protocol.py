@@ -38,6 +38,12 @@ _CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[
 PROTOCOL_VERSION = 1
 MIN_SUPPORTED_PROTOCOL = 1
 PROTOCOL_HEADER = "X-Followup-Protocol"
+# Desk app versions (PEP 440, ``nurse_app.__version__``): the client sends its own, every answer
+# announces the current and the minimum one IT has set (``FOLLOWUP_CLIENT_*_VERSION``); a client
+# below the minimum gets 426 ``client_too_old`` on sync, before any data is touched.
+CLIENT_VERSION_HEADER = "X-Followup-Client-Version"
+CLIENT_CURRENT_HEADER = "X-Followup-Client-Current"
+CLIENT_MINIMUM_HEADER = "X-Followup-Client-Minimum"
 MAX_MUTATIONS_PER_PUSH = 500
 
 EntityName = Literal[
@@ -47,6 +53,7 @@ MutationStatus = Literal["applied", "duplicate", "conflict", "rejected"]
 ErrorCode = Literal[
     "protocol_too_old",
     "protocol_too_new",
+    "client_too_old",
     "seq_gap",
     "cursor_expired",
     "epoch_changed",

@@ -18,7 +18,9 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 import requests
+from packaging.version import InvalidVersion, Version
 
+from nurse_app import __version__ as APP_VERSION
 from server_sync.client.errors import (
     CursorExpired,
     EpochChanged,
@@ -28,7 +30,13 @@ from server_sync.client.errors import (
     TlsUntrusted,
     UpdateRequired,
 )
-from server_sync.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION
+from server_sync.protocol import (
+    CLIENT_CURRENT_HEADER,
+    CLIENT_MINIMUM_HEADER,
+    CLIENT_VERSION_HEADER,
+    PROTOCOL_HEADER,
+    PROTOCOL_VERSION,
+)
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +104,13 @@ def raise_for_refusal(response: requests.Response, base_url: str) -> None:
         )
     if status == 401:
         raise TokenRejected(code or "token_invalid", message or "not authenticated")
+    if status == 426 and code == "client_too_old":
+        # IT's minimum desk version: sync stops, offline work and the outbox are kept.
+        refused = UpdateRequired(
+            message or "this version of the nurse station no longer syncs: ask IT to update it"
+        )
+        refused.code = "client_too_old"
+        raise refused
     if status == 426:
         raise UpdateRequired(
             message or "this app and the central service speak different protocol versions: update the app"
@@ -109,6 +124,15 @@ def raise_for_refusal(response: requests.Response, base_url: str) -> None:
     raise RequestRefused(status, code or "invalid_request", message or response.reason or "refused")
 
 
+def _parse_version(text: str | None) -> Version | None:
+    if not text:
+        return None
+    try:
+        return Version(text)
+    except InvalidVersion:
+        return None
+
+
 class HttpTransport:
     """One connection pool to one service. Thread-safe enough for the sync worker plus the UI's calls."""
 
@@ -119,18 +143,40 @@ class HttpTransport:
         ca_bundle: str | None = None,
         retry: RetryPolicy | None = None,
         timeout: tuple[float, float] = (CONNECT_TIMEOUT, READ_TIMEOUT),
+        client_version: str = APP_VERSION,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.retry = retry or RetryPolicy()
         self.timeout = timeout
         self.session = requests.Session()
         self.session.headers[PROTOCOL_HEADER] = str(PROTOCOL_VERSION)
+        self.client_version = client_version
+        self.session.headers[CLIENT_VERSION_HEADER] = client_version
+        # What the service last announced (every answer, refusals included); None until it answers.
+        self.announced_current: str | None = None
+        self.announced_minimum: str | None = None
         # Hospitals run internal CAs: a bundle path verifies against them; never verify=False.
         self.session.verify = ca_bundle if ca_bundle else True
         self.last_server_time: datetime | None = None
 
     def close(self) -> None:
         self.session.close()
+
+    def update_available(self) -> str | None:
+        """The current desk version the service announced, when it is newer than this app."""
+        current = _parse_version(self.announced_current)
+        mine = _parse_version(self.client_version)
+        if current is None or mine is None or current <= mine:
+            return None
+        return self.announced_current
+
+    def _record_announcement(self, response: requests.Response) -> None:
+        current = response.headers.get(CLIENT_CURRENT_HEADER)
+        if current:
+            self.announced_current = current.strip()
+        minimum = response.headers.get(CLIENT_MINIMUM_HEADER)
+        if minimum:
+            self.announced_minimum = minimum.strip()
 
     def request(
         self,
@@ -184,6 +230,7 @@ class HttpTransport:
         server_time = _server_time(response)
         if server_time is not None:
             self.last_server_time = server_time
+        self._record_announcement(response)
         raise_for_refusal(response, self.base_url)
         decoded = response.json() if response.content else None
         return Reply(response.status_code, decoded, server_time)

@@ -45,6 +45,8 @@ class SyncStatus:
     last_error: str | None
     online: bool | None  # None until the first attempt
     syncing: bool
+    # The desk version the service announces, when newer than this app (None: up to date or unknown).
+    update_available: str | None = None
 
 
 class SyncService:
@@ -133,6 +135,7 @@ class SyncService:
             last_error=self._last_error,
             online=self._online,
             syncing=self._syncing,
+            update_available=self.client.transport.update_available(),
         )
 
     # --- the worker ----------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import socket
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -74,6 +75,8 @@ def describe_failure(error: BaseException | None, fallback: str | None = None) -
         return _("Your session has ended: log in again to sync. Your work is kept.")
     if isinstance(error, TlsUntrusted):
         return _("The service's certificate is not trusted: ask IT to set the CA bundle in Settings.")
+    if isinstance(error, UpdateRequired) and error.code == "client_too_old":
+        return _("This version of the nurse station no longer syncs: ask IT to update it.")
     if isinstance(error, UpdateRequired):
         return _("This app is too old for the follow-up service: ask IT to update it.")
     if error is not None:
@@ -234,8 +237,16 @@ class ReloginBackend:
         return None
 
 
+@dataclass(frozen=True, slots=True)
+class OnlineDeskStatus(SyncStatus):
+    """``SyncStatus`` plus what the service announces about desk versions (the status bar shows it)."""
+
+    update_available: str | None = None  # a newer desk version IT has announced
+    update_required: str | None = None  # the refusal, in words, when this desk is below IT's minimum
+
+
 class OnlineSyncStatus:
-    """``SyncStatusSource`` on the ``SyncService``: online state, outbox, last success, issues."""
+    """``SyncStatusSource`` on the ``SyncService``: online state, outbox, last success, issues, updates."""
 
     def __init__(self, desk_sync: DeskSync) -> None:
         self.desk_sync = desk_sync
@@ -249,13 +260,17 @@ class OnlineSyncStatus:
                 for i in local_issues(session)
             )
         error = describe_failure(client.last_failure, raw.last_error) if raw.last_error else None
-        return SyncStatus(
+        failure = client.last_failure
+        too_old = isinstance(failure, UpdateRequired) and failure.code == "client_too_old"
+        return OnlineDeskStatus(
             pending=raw.pending,
             oldest_pending_age=raw.oldest_pending_age,
             last_success=raw.last_success_at,
             last_error=error,
             online=bool(raw.online),
             issues=issues,
+            update_available=raw.update_available,
+            update_required=error if too_old and raw.last_error else None,
         )
 
     def sync_now(self) -> SyncResult:

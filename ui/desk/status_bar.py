@@ -1,4 +1,4 @@
-"""Status bar: online/offline, pending changes and their age, last sync, "Sync now", sync issues."""
+"""Status bar: online/offline, pending changes and their age, last sync, updates, "Sync now", sync issues."""
 
 from __future__ import annotations
 
@@ -68,6 +68,9 @@ class DeskStatusBar(QStatusBar):
         self.online = QLabel()
         self.pending = QLabel()
         self.last_sync = QLabel()
+        # "Update available x.y.z", or the refusal when this desk is below IT's minimum version.
+        self.update_notice = QLabel()
+        self.update_notice.setVisible(False)
         self.sync_button = QPushButton()
         self.sync_button.clicked.connect(self.sync_now)
         self.issues_button = QPushButton()
@@ -81,6 +84,7 @@ class DeskStatusBar(QStatusBar):
         self.addWidget(self.online)
         self.addWidget(self.pending)
         self.addWidget(self.last_sync)
+        self.addWidget(self.update_notice)
         self.addPermanentWidget(self.progress)
         self.addPermanentWidget(self.issues_button)
         self.addPermanentWidget(self.sync_button)
@@ -122,6 +126,7 @@ class DeskStatusBar(QStatusBar):
             self.pending.setText("")
             self.last_sync.setText("")
             self.issues_button.setText(_("Sync issues: {n}").format(n=0))
+            self._show_update(None, None)
             return
         self.online.setText("● " + (_("Online") if status.online else _("Offline")))
         self.online.setStyleSheet("color: #15803d;" if status.online else "color: #b45309;")
@@ -138,13 +143,28 @@ class DeskStatusBar(QStatusBar):
         else:
             local = status.last_success.astimezone(ZoneInfo(self.zone)).strftime("%m-%d %H:%M")
             last = _("Last sync: {time}").format(time=local)
-        if status.last_error:
+        # Optional fields of sources that know the service's announced desk versions (OnlineDeskStatus).
+        required: str | None = getattr(status, "update_required", None)
+        self._show_update(required, getattr(status, "update_available", None))
+        if status.last_error and status.last_error != required:
             last += " · " + status.last_error
         elif self._last_result is not None and not self._last_result.ok:
             last += " · " + self._last_result.message
         self.last_sync.setText(last)
         self.issues_button.setText(_("Sync issues: {n}").format(n=len(status.issues)))
         self.issues_button.setAccessibleName(self.issues_button.text())
+
+    def _show_update(self, required: str | None, available: str | None) -> None:
+        if required:
+            text, style = "⚠ " + required, "color: #b91c1c; font-weight: bold;"
+        elif available:
+            text, style = _("Update available: {version}").format(version=available), "color: #1d4ed8;"
+        else:
+            text, style = "", ""
+        self.update_notice.setText(text)
+        self.update_notice.setStyleSheet(style)
+        self.update_notice.setAccessibleName(text)
+        self.update_notice.setVisible(bool(text))
 
     def sync_now(self) -> None:
         self.sync_button.setEnabled(False)

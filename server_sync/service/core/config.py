@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from packaging.version import InvalidVersion, Version
+from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from nurse_app import __version__
 
 
 class Settings(BaseSettings):
@@ -29,6 +33,18 @@ class Settings(BaseSettings):
     pull_max_limit: int = 5000
     db_pool_size: int = 10
     db_max_overflow: int = 20
+    # Desk app updates under IT's control (PEP 440 versions): every answer announces both; a desk
+    # below the minimum keeps working offline but its sync is refused (426 client_too_old).
+    client_current_version: str = __version__
+    client_min_version: str = "0.0.0"
+
+    @field_validator("client_current_version", "client_min_version")
+    @classmethod
+    def _pep440(cls, value: str) -> str:
+        try:
+            return str(Version(value.strip()))
+        except InvalidVersion as error:
+            raise ValueError(f"not a version number (PEP 440, e.g. 1.2.0): {value!r}") from error
 
 
 @lru_cache(maxsize=1)

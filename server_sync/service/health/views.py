@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
@@ -17,6 +17,16 @@ router = APIRouter(tags=["health"])
 def health() -> dict[str, object]:
     """The process is up (no database access)."""
     return {"status": "ok", "protocol_version": PROTOCOL_VERSION}
+
+
+@router.get("/version")
+def version(request: Request) -> dict[str, str]:
+    """The desk app versions IT announces (also on every answer as ``X-Followup-Client-*`` headers)."""
+    settings = request.app.state.settings
+    return {
+        "client_current_version": settings.client_current_version,
+        "client_min_version": settings.client_min_version,
+    }
 
 
 @router.get("/ready")

@@ -13,6 +13,9 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 
+# Qt widgets in any test directory need a platform; the real-window smoke test picks xcb itself.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
 import keyring
 import pytest
 from keyring.backend import KeyringBackend

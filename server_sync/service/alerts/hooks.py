@@ -1,14 +1,23 @@
-"""What the push path calls when a response, alert or call attempt was stored (same transaction)."""
+"""What the push path calls when a response, alert, call attempt or audit event was stored (same transaction).
+
+A desk acknowledges an alert by pushing its Alert record (status acknowledged,
+who, when) followed by an audit event "<action>: <note>". The record's
+acknowledgement goes into the lifecycle at once as "other" (escalation stops in
+this transaction); the audit event, when it is in the same batch, then supplies
+the real action. An audit event arriving in a later batch leaves "other".
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from server_sync.protocol import payload_to_entity
 from server_sync.service.alerts import service
 from server_sync.service.alerts.evaluation import evaluate_response, item_label
 from server_sync.service.notify.reminders import queue_callback_reminder
 
-ALERT_HOOK_ENTITIES = frozenset({"response", "alert", "call_attempt"})
+ALERT_HOOK_ENTITIES = frozenset({"response", "alert", "call_attempt", "audit_event"})
+_ACKNOWLEDGED_ON_DESK = frozenset({"acknowledged", "resolved"})
 
 
 def _fmt(value: object) -> str:
@@ -22,6 +31,16 @@ def _fmt(value: object) -> str:
 def on_record_pushed(ctx: Any, entity: str, record: Any) -> None:
     """Raise lifecycle alerts for a new response (service evaluation) or desk alert; queue callbacks."""
     db_session = ctx.db_session
+    if entity == "audit_event":
+        if record.entity == "alert" and record.action.value == "update":
+            service.refine_desk_ack(
+                db_session,
+                batch=ctx,
+                desk_alert_id=record.entity_id,
+                actor=record.actor,
+                detail=record.detail,
+            )
+        return
     if entity == "call_attempt":
         task = ctx.row("task", record.task_id)
         patient = ctx.row("patient", task.patient_id) if task is not None else None
@@ -63,7 +82,7 @@ def on_record_pushed(ctx: Any, entity: str, record: Any) -> None:
         patient = ctx.row("patient", record.patient_id)
         name = str(patient.payload.get("name", "")) if patient is not None else ""
         scale = response.payload.get("questionnaire_code", "") if response is not None else ""
-        service.raise_alert(
+        lifecycle = service.raise_alert(
             db_session,
             now=ctx.now,
             patient_name=name,
@@ -82,3 +101,23 @@ def on_record_pushed(ctx: Any, entity: str, record: Any) -> None:
             raised_by=ctx.user.username,
             source="desk",
         )
+        _desk_acknowledgement(ctx, lifecycle, record.id)
+
+
+def _desk_acknowledgement(ctx: Any, lifecycle: Any, desk_alert_id: str) -> None:
+    """Carry the stored alert record's acknowledgement (the merged truth) into the lifecycle."""
+    row = ctx.row("alert", desk_alert_id)
+    if row is None or row.payload.get("status") not in _ACKNOWLEDGED_ON_DESK:
+        return
+    stored = payload_to_entity("alert", row.payload)
+    if not stored.acknowledged_by:
+        return
+    at = min(stored.acknowledged_at or ctx.now, ctx.now)
+    service.acknowledge_from_desk(
+        ctx.db_session,
+        alert=lifecycle,
+        batch=ctx,
+        by=stored.acknowledged_by[:64],
+        at=at,
+        device=ctx.device_id,
+    )

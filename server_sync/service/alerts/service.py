@@ -12,13 +12,14 @@ import uuid
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from nurse_app.domain.model import AuditAction, Role, User
 from server_sync.service.alerts.models import AlertEventRow, AlertLifecycleRow
 from server_sync.service.alerts.notices import queue_alert_messages
 from server_sync.service.audit import service as audit_service
+from server_sync.service.audit.models import AuditEventRow
 from server_sync.service.core.db import Database
 from server_sync.service.core.errors import ServiceError, forbidden, not_found
 from server_sync.service.notify import config as notify_config
@@ -34,6 +35,19 @@ RAISED, NOTIFIED, ACKNOWLEDGED, ESCALATED, CLOSED = (
 OPEN_STATES = (RAISED, NOTIFIED, ESCALATED)
 MAX_LEVEL = 2
 _PENDING_KEY = "alerts.pending"  # alerts raised earlier in this (not yet flushed) transaction
+_DESK_ACKS_KEY = "alerts.desk_acks"  # desk acknowledgements of the push batch in progress
+DESK_ACK_NOTE = "acknowledged on the desk"
+# Lifecycle order shared by the service's states and the desk's AlertStatus values: a later
+# state wins when a desk pushes its copy of an alert (see ``sync.rules._alert``).
+LIFECYCLE_RANK = {
+    "raised": 0,
+    "open": 0,
+    "notified": 1,
+    "escalated": 1,
+    "acknowledged": 2,
+    "resolved": 3,
+    "closed": 3,
+}
 
 
 class AckAction(StrEnum):
@@ -45,10 +59,17 @@ class AckAction(StrEnum):
 
 def log_event(
     db_session: Session, alert_id: str, kind: str, actor: str, at: datetime, detail: str = ""
-) -> None:
-    db_session.add(
-        AlertEventRow(id=str(uuid.uuid4()), alert_id=alert_id, kind=kind, actor=actor, at=at, detail=detail)
+) -> AlertEventRow:
+    event = AlertEventRow(
+        id=str(uuid.uuid4()), alert_id=alert_id, kind=kind, actor=actor, at=at, detail=detail
     )
+    db_session.add(event)
+    return event
+
+
+def lifecycle_rank(status: str | None) -> int:
+    """Position of a service state or a desk AlertStatus value in the lifecycle (unknown: 0)."""
+    return LIFECYCLE_RANK.get(str(status or ""), 0)
 
 
 def find(db_session: Session, response_id: str, rule_code: str) -> AlertLifecycleRow | None:
@@ -134,26 +155,118 @@ def acknowledge(
 ) -> AlertLifecycleRow:
     """Record who acknowledged the alert, what was done, and the time it took."""
     alert = _load_for_change(db_session, user, alert_id)
+    _acknowledge_row(db_session, alert, by=user.username, action=action, note=note, now=now, device=device)
+    return alert
+
+
+def _acknowledge_row(
+    db_session: Session,
+    alert: AlertLifecycleRow,
+    *,
+    by: str,
+    action: AckAction,
+    note: str,
+    now: datetime,
+    device: str,
+) -> AlertEventRow:
+    """The acknowledgement itself (state, time to acknowledge, alert event, audit); returns the event."""
     if alert.status not in OPEN_STATES:
         raise ServiceError(409, "conflict", f"alert is already {alert.status}")
     if action is AckAction.OTHER and not note.strip():
         raise ServiceError(422, "invalid_request", "action 'other' needs a note")
-    alert.status, alert.acknowledged_by, alert.acknowledged_at = ACKNOWLEDGED, user.username, now
+    alert.status, alert.acknowledged_by, alert.acknowledged_at = ACKNOWLEDGED, by, now
     alert.action, alert.note = action.value, note
-    alert.ack_seconds = (now - alert.raised_at).total_seconds()
+    # A desk may have acknowledged before its alert reached the service: never a negative time.
+    alert.ack_seconds = max(0.0, (now - alert.raised_at).total_seconds())
     alert.next_escalation_at = None
-    log_event(db_session, alert.id, ACKNOWLEDGED, user.username, now, f"{action.value}: {note}")
+    event = log_event(db_session, alert.id, ACKNOWLEDGED, by, now, f"{action.value}: {note}")
     audit_service.record(
         db_session=db_session,
-        actor=user.username,
+        actor=by,
         action=AuditAction.UPDATE,
         entity="alert",
         entity_ids=[alert.id],
         device=device,
         at=now,
-        detail=f"alert acknowledged ({action.value})",
+        detail=_ack_audit_detail(action),
     )
-    return alert
+    return event
+
+
+def _ack_audit_detail(action: AckAction) -> str:
+    return f"alert acknowledged ({action.value})"
+
+
+def acknowledge_from_desk(
+    db_session: Session,
+    *,
+    alert: AlertLifecycleRow,
+    batch: object,
+    by: str,
+    at: datetime,
+    device: str,
+) -> bool:
+    """A desk's pushed acknowledgement of ``alert`` (its lifecycle row): stop the escalation.
+
+    The Alert record carries no action or note, so the acknowledgement is recorded
+    as "other: acknowledged on the desk" at once; when the desk's audit event of
+    the acknowledgement follows in the same push ``batch`` (the desk queues it
+    right after the alert), :func:`refine_desk_ack` puts the real action in.
+    Returns False when the alert was no longer open (the first acknowledgement wins).
+    """
+    if alert.status not in OPEN_STATES:
+        return False
+    event = _acknowledge_row(
+        db_session, alert, by=by, action=AckAction.OTHER, note=DESK_ACK_NOTE, now=at, device=device
+    )
+    if alert.desk_alert_id:
+        # Only this batch's acknowledgements are kept (a session may serve several batches).
+        pending = {k: v for k, v in db_session.info.get(_DESK_ACKS_KEY, {}).items() if v[0] is batch}
+        pending[alert.desk_alert_id] = (batch, alert, event)
+        db_session.info[_DESK_ACKS_KEY] = pending
+    return True
+
+
+def parse_ack_detail(detail: str) -> tuple[AckAction, str] | None:
+    """The action and note of a desk audit event's detail ("<action>: <note>" or "<action>")."""
+    head, _sep, note = detail.partition(":")
+    try:
+        action = AckAction(head.strip())
+    except ValueError:
+        return None
+    note = note.strip()
+    if action is AckAction.OTHER and not note:
+        return None
+    return action, note
+
+
+def refine_desk_ack(
+    db_session: Session, *, batch: object, desk_alert_id: str, actor: str, detail: str
+) -> bool:
+    """Put the action from the desk's audit event into an acknowledgement made earlier in ``batch``."""
+    pending = db_session.info.get(_DESK_ACKS_KEY, {})
+    entry = pending.get(desk_alert_id)
+    if entry is None or entry[0] is not batch:
+        return False
+    _batch, alert, event = entry
+    parsed = parse_ack_detail(detail)
+    if parsed is None or actor != alert.acknowledged_by:
+        return False
+    del pending[desk_alert_id]
+    action, note = parsed
+    alert.action, alert.note = action.value, note
+    event.detail = f"{action.value}: {note}"
+    db_session.execute(
+        update(AuditEventRow)
+        .where(
+            AuditEventRow.entity == "alert",
+            AuditEventRow.entity_id == alert.id,
+            AuditEventRow.source == "server",
+            AuditEventRow.detail == _ack_audit_detail(AckAction.OTHER),
+        )
+        .values(detail=_ack_audit_detail(action))
+    )
+    return True
 
 
 def close(

@@ -9,15 +9,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from nurse_app.domain.model import Role
+from nurse_app.domain.codec import format_utc
+from nurse_app.domain.model import AlertStatus, Role
 from server_sync.protocol import Mutation, PayloadError, entity_to_payload, payload_to_entity
+from server_sync.service.alerts import service as alert_service
 from server_sync.service.alerts.hooks import ALERT_HOOK_ENTITIES, on_record_pushed
 from server_sync.service.audit.models import AuditEventRow
 from server_sync.service.records.models import AlertRow, EncounterRow, EnrollmentRow, PatientRow
 from server_sync.service.sync import task_rules
 from server_sync.service.sync.context import BatchContext, Rejected
+from server_sync.service.sync.merge import NOT_MERGED
 from server_sync.service.sync.outcome import Outcome, applied
-from server_sync.service.sync.writes import merge_base, merge_into, merge_outcome, new_row
+from server_sync.service.sync.writes import merge_base, merge_into, merge_outcome, new_row, replace_payload
 
 DELETABLE = frozenset({"patient", "encounter", "enrollment", "alert"})
 
@@ -127,10 +130,70 @@ def _alert(ctx: BatchContext, mutation: Mutation, record: Any, payload: dict[str
     ctx.require_ward(row.ward_code, "alert")
     if row.deleted:
         raise Rejected("alert was deleted on the server")
-    _changed, clashes = merge_into(
-        ctx, "alert", row, payload, merge_base(ctx, "alert", row, mutation.base_version)
+    return _merge_alert(ctx, row, record, payload)
+
+
+# Alert fields that follow the lifecycle: merged by state order, never reported as clashes
+# (a desk cannot know the service's escalation, and alerts carry no base_version).
+ALERT_LIFECYCLE_FIELDS = ("status", "acknowledged_by", "acknowledged_at", "escalated_at")
+_ACK_FIELDS = ("acknowledged_by", "acknowledged_at")
+
+
+def _merge_alert(ctx: BatchContext, row: AlertRow, record: Any, incoming: dict[str, Any]) -> Outcome:
+    """Merge a desk's alert by lifecycle, like task status: a later state wins, the first ack stays.
+
+    Order: open/raised < notified/escalated < acknowledged < resolved/closed. A pushed later
+    state brings status (and, when none is recorded yet, who/when acknowledged); an earlier
+    one never regresses the server (``duplicate``), nor does a second acknowledgement. An
+    acknowledgement made first on the service (``/alerts/{id}/acknowledge``) counts as the
+    record's. The lifecycle fields are never clashes (alerts carry no base_version and the
+    desk cannot know the service's escalation); the other fields are fixed when the alert is
+    raised, so a differing one is a clash and the server value is kept.
+    """
+    current = row.payload
+    merged = dict(current)
+    lifecycle = alert_service.find(ctx.db_session, record.response_id, record.rule_code)
+    if lifecycle is not None and lifecycle.acknowledged_by and not merged.get("acknowledged_by"):
+        # Acknowledged on the service first: that acknowledgement is the record's too.
+        merged["acknowledged_by"] = lifecycle.acknowledged_by
+        merged["acknowledged_at"] = format_utc(lifecycle.acknowledged_at)
+        if alert_service.lifecycle_rank(merged["status"]) < alert_service.lifecycle_rank("acknowledged"):
+            merged["status"] = AlertStatus.ACKNOWLEDGED.value
+    server_rank = alert_service.lifecycle_rank(merged["status"])
+    pushed_rank = alert_service.lifecycle_rank(incoming.get("status"))
+    first_ack = not merged.get("acknowledged_by")
+    if pushed_rank > server_rank:
+        merged["status"] = incoming["status"]
+        if first_ack and incoming.get("acknowledged_by"):
+            merged.update({name: incoming.get(name) for name in _ACK_FIELDS})
+    if not merged.get("escalated_at") and incoming.get("escalated_at"):
+        merged["escalated_at"] = incoming["escalated_at"]
+    clashes = tuple(
+        sorted(
+            name
+            for name, value in incoming.items()
+            if name not in NOT_MERGED and name not in ALERT_LIFECYCLE_FIELDS and current.get(name) != value
+        )
     )
-    return merge_outcome(row, mutation.base_version, clashes)
+    replace_payload(ctx, "alert", row, merged)
+    if clashes:
+        return merge_outcome(row, None, clashes)
+    won = pushed_rank > server_rank
+    acknowledgement = (merged.get("acknowledged_by"), merged.get("acknowledged_at"))
+    lost_ack = incoming.get("acknowledged_by") and acknowledgement != (
+        incoming.get("acknowledged_by"),
+        incoming.get("acknowledged_at"),
+    )
+    if lost_ack:
+        reason = (
+            f"alert was already acknowledged by {acknowledgement[0]} "
+            "(the first acknowledgement wins; server kept)"
+        )
+        return applied(row.version, reason) if won else Outcome("duplicate", reason, row.version)
+    if pushed_rank < server_rank:
+        reason = f"alert is already {merged['status']} on the server (a later state wins; server kept)"
+        return Outcome("duplicate", reason, row.version)
+    return applied(row.version)
 
 
 def _audit_event(ctx: BatchContext, mutation: Mutation, record: Any, payload: dict[str, Any]) -> Outcome:

@@ -43,7 +43,13 @@ FIELDS: dict[str, type] = {
     "voice_model_path": str,
     "large_font": bool,
     "tts_voice": str,
+    "voice_model_path_en": str,
+    "voice_input_device": str,
+    "voice_confidence_threshold": float,
+    "voice_store_audio": bool,
+    "tts_rate": int,
 }
+_TYPE_WORDS = {bool: "true/false", str: "a string", int: "a whole number", float: "a number"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,8 +109,10 @@ def _line_of(text: str, key: str, section: str | None = None) -> int:
 def _check_value(key: str, value: Any) -> str | None:
     """Why ``value`` is not acceptable for ``key`` (None when it is)."""
     expected = FIELDS[key]
-    if not isinstance(value, expected):
-        return f"expected {'true/false' if expected is bool else 'a string'}, got {type(value).__name__}"
+    if expected is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)  # TOML writes 1 for 1.0; a whole number is a fine threshold
+    if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+        return f"expected {_TYPE_WORDS[expected]}, got {type(value).__name__}"
     if key == "language" and value not in LANGUAGES:
         return f"unsupported language {value!r}; expected one of {', '.join(LANGUAGES)}"
     if key == "server_url" and value and not re.match(r"^https?://[^\s/]+", value):

@@ -6,6 +6,10 @@ there), for every ward at once; a scope of several wards is computed as one
 group (its median call duration is the median of all its calls, not a median
 of medians). One read covers the period and the previous one.
 
+The dashboard's ``hospital_headlines`` computes the same tallies as grouped SQL
+over the report indexes (``headline_sql``), without building domain objects for
+every record of the hospital; the report tests hold both paths to the same numbers.
+
 The plain counts are defined here (the report's legend repeats them):
 
 * **Follow-ups completed**: tasks with status ``completed`` and ``completed_at`` in the period.
@@ -28,6 +32,7 @@ from sqlalchemy import func, select
 from nurse_app.domain import metrics as pure
 from nurse_app.domain.metrics import Durations, GroupBy, Period, Rate
 from nurse_app.domain.model import DEFAULT_ZONE, AlertSeverity, AlertStatus, TaskStatus
+from nurse_app.reports.headline_sql import sql_tallies
 from nurse_app.reports.records import ScopeRecords, load_records
 from nurse_app.reports.scope import previous_period
 from nurse_app.store.metrics_sql import Executor
@@ -372,7 +377,15 @@ def hospital_headlines(
 ) -> HospitalHeadlines:
     """Headlines of every ward of the cache (or of ``wards``, e.g. a manager's) and of their total."""
     codes = sorted(wards) if wards is not None else [c for (c,) in conn.execute(select(WardRow.code))]
-    records = load_records(conn, codes, Period(previous_period(period).start, period.end))
-    found = headlines_from_records(conn, records, codes, period, as_of=as_of, zone=zone, targets=targets)
+    targets = targets or Targets()
+    before = previous_period(period)
+    # The same numbers as ``tallies`` over ``load_records`` (see headline_sql), as grouped SQL.
+    now = sql_tallies(
+        conn, codes, period, as_of=as_of, open_critical=open_critical_alerts(conn, codes, period)
+    )
+    then = sql_tallies(
+        conn, codes, before, as_of=as_of, open_critical=open_critical_alerts(conn, codes, before)
+    )
+    found = {key: make_headline(period, now[key], then[key], targets) for key in now}  # type: ignore[arg-type]
     total = found.pop(ALL)
     return HospitalHeadlines(found, total)

@@ -171,6 +171,12 @@ class TaskRow(Base):
         Index("ix_tasks_ward_status_completed", "ward_code", "status", "completed_at"),
         Index("ix_tasks_assignee_status_due", "assignee", "status", "due_at"),
         Index("ix_tasks_window_end", "window_end"),
+        # The report figures (migration 0005): each index covers the columns its grouped query reads.
+        # Led by the time column, not the ward: the worklist must keep choosing ix_tasks_ward_status_due.
+        Index("ix_tasks_window_end_ward", "window_end", "ward_code", "status", "completed_at"),
+        Index("ix_tasks_due_ward", "due_at", "ward_code", "status", "id", "encounter_id"),
+        Index("ix_tasks_encounter_id", "encounter_id", "id"),
+        Index("ix_tasks_id_ward", "id", "ward_code"),  # the ward of an attempt's / response's task
     )
 
 
@@ -184,6 +190,12 @@ class CallAttemptRow(Base):
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     outcome: Mapped[str] = mapped_column(String(20))
     note: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (
+        # Call durations by start time, and on-time / reach by task (migration 0005).
+        Index("ix_call_attempts_started_at", "started_at", "outcome", "ended_at", "task_id"),
+        Index("ix_call_attempts_task_started", "task_id", "started_at", "outcome"),
+    )
 
 
 class ResponseRow(Base):
@@ -199,6 +211,9 @@ class ResponseRow(Base):
     supersedes: Mapped[str | None] = mapped_column(IdColumn, nullable=True, index=True)
     answers_json: Mapped[str] = mapped_column(Text, default="[]")
 
+    # Responses by submission time, with the task (ward) and id (answers, corrections) (migration 0005).
+    __table_args__ = (Index("ix_responses_submitted_at", "submitted_at", "task_id", "id"),)
+
 
 class ResponseAnswerRow(Base):
     """Answers of a response, one row each, so rates over answers are plain SQL."""
@@ -209,6 +224,9 @@ class ResponseAnswerRow(Base):
     link_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     ordinal: Mapped[float | None] = mapped_column(Float, nullable=True)
     is_satisfaction: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    # The satisfaction rate reads these two columns per response (migration 0005).
+    __table_args__ = (Index("ix_response_answers_satisfaction", "response_id", "is_satisfaction", "ordinal"),)
 
 
 class AlertRow(Base):

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from nurse_app import __version__
+from server_sync.protocol import ErrorBody
 from server_sync.service.alerts.views import router as alerts_router
 from server_sync.service.audit.views import router as audit_router
 from server_sync.service.auth.views import router as auth_router
@@ -24,6 +25,10 @@ from server_sync.service.notify.views import router as notify_router
 from server_sync.service.records.views import router as records_router
 from server_sync.service.reports.views import router as reports_router
 from server_sync.service.sync.views import router as sync_router
+
+_INVALID_REQUEST: dict[int | str, dict[str, Any]] = {
+    422: {"model": ErrorBody, "description": "Invalid request (code invalid_request)"}
+}
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
@@ -63,7 +68,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         notify_router,
         reports_router,
     ):
-        app.include_router(router)
+        # Validation failures answer ErrorBody (core.errors), not FastAPI's default HTTPValidationError.
+        app.include_router(router, responses=None if router is health_router else _INVALID_REQUEST)
     return app
 
 

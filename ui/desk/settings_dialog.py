@@ -1,4 +1,5 @@
-"""Settings: server, CA bundle, ward, language, font size, voice; calling hours shown read-only."""
+"""Settings: a general page (server, CA bundle, ward, language, font size; calling hours read-only)
+and the voice page (:class:`ui.voice.settings_page.VoiceSettingsPage`)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QTabWidget,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -19,6 +22,7 @@ from nurse_app.domain.model import Ward
 from ui.desk import settings as s
 from ui.desk.settings import DeskSettings
 from ui.i18n import LANGUAGES, _, current_language
+from ui.voice.settings_page import VoiceSettingsPage
 
 
 def _with_browse(edit: QLineEdit, browse: QPushButton) -> QHBoxLayout:
@@ -58,25 +62,24 @@ class SettingsDialog(QDialog):
         self.font_size.addItem(_("Normal"), False)
         self.font_size.addItem(_("Large (easier to read)"), True)
         self.font_size.setCurrentIndex(1 if settings.get(s.LARGE_FONT) else 0)
-        self.voice_model = QLineEdit(settings.get(s.VOICE_MODEL_PATH))
-        self.voice_browse = QPushButton(_("Browse…"))
-        self.voice_browse.clicked.connect(self._browse_model)
-        self.tts_voice = QLineEdit(settings.get(s.TTS_VOICE))
-        self.tts_voice.setPlaceholderText(_("Default voice"))
+        self.voice_page = VoiceSettingsPage(settings)
+        # The Mandarin model field and the voice chooser, under their older names.
+        self.voice_model = self.voice_page.model_edits["zh_CN"]
+        self.voice_browse = self.voice_page.model_browse["zh_CN"]
+        self.tts_voice = self.voice_page.tts_voice
         hours = ward.calling_hours if ward else None
         self.calling_hours = QLabel(
             f"{hours.start:%H:%M} – {hours.end:%H:%M} ({hours.zone})" if hours else _("Set by the ward")
         )
 
-        form = QFormLayout(self)
+        self.general_page = QWidget()
+        form = QFormLayout(self.general_page)
         rows = (
             (_("Server URL"), self.server_url),
             (_("CA bundle"), _with_browse(self.ca_bundle, self.ca_browse)),
             (_("Ward"), self.ward),
             (_("Language"), self.language),
             (_("Font size"), self.font_size),
-            (_("Voice model"), _with_browse(self.voice_model, self.voice_browse)),
-            (_("Read-aloud voice"), self.tts_voice),
             (_("Calling hours"), self.calling_hours),
         )
         for caption, field in rows:
@@ -87,11 +90,12 @@ class SettingsDialog(QDialog):
             (_("Ward"), self.ward),
             (_("Language"), self.language),
             (_("Font size"), self.font_size),
-            (_("Voice model"), self.voice_model),
-            (_("Read-aloud voice"), self.tts_voice),
         ):
             widget.setAccessibleName(caption)
         self._disable_locked()
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.general_page, _("General"))
+        self.tabs.addTab(self.voice_page, _("Voice"))
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -99,7 +103,9 @@ class SettingsDialog(QDialog):
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Cancel"))
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
-        form.addRow(self.buttons)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.tabs)
+        layout.addWidget(self.buttons)
 
     def _disable_locked(self) -> None:
         """Fields IT fixed in the machine configuration are shown but cannot be edited."""
@@ -109,8 +115,6 @@ class SettingsDialog(QDialog):
             (s.WARD, (self.ward,)),
             (s.LANGUAGE, (self.language,)),
             (s.LARGE_FONT, (self.font_size,)),
-            (s.VOICE_MODEL_PATH, (self.voice_model, self.voice_browse)),
-            (s.TTS_VOICE, (self.tts_voice,)),
         ):
             if self.settings.is_locked(setting):
                 for widget in widgets:
@@ -121,11 +125,6 @@ class SettingsDialog(QDialog):
         if path:
             edit.setText(path)
 
-    def _browse_model(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, _("Voice model"), self.voice_model.text())
-        if path:
-            self.voice_model.setText(path)
-
     def save(self) -> None:
         settings = self.settings
         settings.set(s.SERVER_URL, self.server_url.text().strip())
@@ -133,8 +132,7 @@ class SettingsDialog(QDialog):
         settings.set(s.WARD, self.ward.currentData() or "")
         settings.set(s.LANGUAGE, self.language.currentData())
         settings.set(s.LARGE_FONT, bool(self.font_size.currentData()))
-        settings.set(s.VOICE_MODEL_PATH, self.voice_model.text().strip())
-        settings.set(s.TTS_VOICE, self.tts_voice.text().strip())
+        self.voice_page.save()
         settings.sync()
 
     def accept(self) -> None:

@@ -1,50 +1,110 @@
 """The desk's one dictation service: the configured models, shared by every open form.
 
-Models come from the settings page (``VOICE_MODEL_PATH``, the Mandarin model
-IT installs) and ``FOLLOWUP_VOSK_MODEL_<LANG>`` variables. With none
-configured, forms get no microphone at all.
+Models come from the settings' voice page — one Vosk model folder per language
+(``VOICE_MODEL_ZH``, which still reads the older single ``VOICE_MODEL_PATH``,
+and ``VOICE_MODEL_EN``) — over the ``FOLLOWUP_VOSK_MODEL_<LANG>`` variables.
+The page also chooses the microphone, the confidence threshold below which a
+result is only suggested, and whether utterances are kept as audio (off by
+default). With no model configured, forms get no microphone at all.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
-from nurse_app.voice import AudioSource, MicrophoneSource, ModelRegistry, VoiceInput, model_paths_from_env
+from nurse_app.voice import (
+    AudioSource,
+    InputDevice,
+    MicrophoneSource,
+    ModelRegistry,
+    VoiceInput,
+    VoiceSettings,
+    list_input_devices,
+    model_paths_from_env,
+)
+from ui.desk import settings as s
+from ui.desk.settings import DeskSettings
 from ui.forms.form_view import ScaleFormView
 from ui.voice.bridge import VoiceBridge
 from ui.voice.push_to_talk import PushToTalk, Synonyms, attach_push_to_talk
 
 _voice: tuple[VoiceInput, str] | None = None
 _configured = False
+_from_settings = False  # True when _voice was built from the settings (and may be rebuilt from them)
 
 
 def install_voice(voice: VoiceInput | None, lang: str = "zh_CN") -> None:
     """Use ``voice`` (dictating ``lang``) for every form from now on; ``None`` switches dictation off."""
-    global _voice, _configured
+    global _voice, _configured, _from_settings
     _voice = (voice, lang) if voice is not None else None
-    _configured = True
+    _configured, _from_settings = True, False
+
+
+def reset_voice() -> None:
+    """Settings changed: the next form builds its dictation from them again (open forms keep theirs).
+
+    A voice set with :func:`install_voice` (tests, demos) is left alone.
+    """
+    global _voice, _configured
+    if _from_settings:
+        _voice, _configured = None, False
+
+
+def find_input_device(label: str, devices: list[InputDevice]) -> InputDevice | None:
+    """The device saved as ``label`` (its label, or failing that its name); ``None`` when not connected."""
+    if not label:
+        return None
+    return next((d for d in devices if d.label == label), None) or next(
+        (d for d in devices if d.name == label or label.startswith(d.name + " (")), None
+    )
+
+
+def voice_settings_from(settings: DeskSettings) -> VoiceSettings:
+    """The dictation's :class:`VoiceSettings` from the desk settings (threshold, audio keeping)."""
+    threshold = min(max(float(settings.get(s.VOICE_CONFIDENCE)), 0.0), 1.0)
+    store_audio = bool(settings.get(s.VOICE_STORE_AUDIO))
+    return VoiceSettings(
+        confidence_threshold=threshold,
+        store_audio=store_audio,
+        audio_dir=s.voice_audio_dir() if store_audio else None,
+    )
 
 
 def voice_from_settings(
-    source_factory: Callable[[], AudioSource] = MicrophoneSource,
+    source_factory: Callable[[], AudioSource] | None = None,
+    settings: DeskSettings | None = None,
+    list_devices: Callable[[], tuple[list[InputDevice], str]] = list_input_devices,
 ) -> tuple[VoiceInput, str] | None:
-    """The dictation the desk's settings configure, or ``None`` when no model path is set."""
-    from ui.desk import settings as s
+    """The dictation the desk's settings configure, or ``None`` when no model path is set.
 
+    ``source_factory`` defaults to the chosen microphone (the system default when
+    none is chosen or the chosen one is not connected).
+    """
+    desk = settings if settings is not None else DeskSettings()
     paths = model_paths_from_env()
-    configured = s.DeskSettings().get(s.VOICE_MODEL_PATH)
-    if configured:
-        paths["zh_CN"] = configured
+    for lang, setting in s.VOICE_MODEL_PATHS.items():
+        configured = desk.get(setting).strip()
+        if configured:
+            paths[lang] = configured
     if not paths:
         return None
     registry = ModelRegistry(paths)
-    return VoiceInput(registry, source_factory), registry.languages()[0]
+    voice_settings = voice_settings_from(desk)
+    if source_factory is None:
+        device = None
+        label = desk.get(s.VOICE_INPUT_DEVICE)
+        if label:
+            found = find_input_device(label, list_devices()[0])
+            device = found.index if found else None
+        source_factory = functools.partial(MicrophoneSource, device, block_ms=voice_settings.block_ms)
+    return VoiceInput(registry, source_factory, settings=voice_settings), registry.languages()[0]
 
 
 def current_voice() -> tuple[VoiceInput, str] | None:
-    global _voice, _configured
+    global _voice, _configured, _from_settings
     if not _configured:
-        _voice, _configured = voice_from_settings(), True
+        _voice, _configured, _from_settings = voice_from_settings(), True, True
     return _voice
 
 

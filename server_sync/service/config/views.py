@@ -18,7 +18,14 @@ from server_sync.service.config.schemas import (
     WardThresholds,
 )
 from server_sync.service.core import meta
-from server_sync.service.core.deps import AdminUser, CurrentUser, DatabaseDep, SessionDep, SettingsDep
+from server_sync.service.core.deps import (
+    MAX_DB_INT,
+    AdminUser,
+    CurrentUser,
+    DatabaseDep,
+    SessionDep,
+    SettingsDep,
+)
 
 router = APIRouter(tags=["config"])
 
@@ -29,7 +36,7 @@ def _published(row: ConfigDocumentRow) -> dict[str, Any]:
 
 @router.get("/config", response_model=ConfigResponse)
 def config_feed(
-    principal: CurrentUser, db_session: SessionDep, since: Annotated[int, Query(ge=0)] = 0
+    principal: CurrentUser, db_session: SessionDep, since: Annotated[int, Query(ge=0, le=MAX_DB_INT)] = 0
 ) -> ConfigResponse:
     """Every configuration document published after ``since`` (wards, users, plans, scales…)."""
     epoch = meta.server_epoch(db_session=db_session)

@@ -30,6 +30,9 @@ def get_session(database: Annotated[Database, Depends(get_database)]) -> Iterato
         yield db_session
 
 
+# Cursors go to SQL as 64-bit signed integers: larger ones are refused with 422, not a driver overflow.
+MAX_DB_INT = 2**63 - 1
+
 DatabaseDep = Annotated[Database, Depends(get_database)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionDep = Annotated[Session, Depends(get_session)]

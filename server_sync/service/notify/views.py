@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
@@ -55,7 +55,10 @@ def save_section(
 
 @router.get("/admin/notify/messages", response_model=list[MessageRead])
 def messages(
-    principal: AdminUser, db_session: SessionDep, status: str | None = None, limit: int = 200
+    principal: AdminUser,
+    db_session: SessionDep,
+    status: str | None = None,
+    limit: Annotated[int, Query(ge=1)] = 200,
 ) -> list[MessageRead]:
     """Messages by status (``dead`` is the dead-letter list, with the reason in ``last_error``)."""
     query = select(NotifyMessageRow).order_by(NotifyMessageRow.id.desc()).limit(min(limit, 1000))

@@ -16,7 +16,7 @@ from nurse_app.domain.model import AuditAction, Role, utc_now
 from server_sync.protocol import PullResponse, PushRequest, PushResponse, SyncIssue, SyncIssueList
 from server_sync.service.audit import service as audit_service
 from server_sync.service.core import meta
-from server_sync.service.core.deps import CurrentUser, DatabaseDep, SessionDep, SettingsDep
+from server_sync.service.core.deps import MAX_DB_INT, CurrentUser, DatabaseDep, SessionDep, SettingsDep
 from server_sync.service.core.errors import ServiceError
 from server_sync.service.sync import pull as pull_service
 from server_sync.service.sync import push as push_service
@@ -154,7 +154,7 @@ def pull(
     database: DatabaseDep,
     db_session: SessionDep,
     settings: SettingsDep,
-    cursor: Annotated[int, Query(ge=0)] = 0,
+    cursor: Annotated[int, Query(ge=0, le=MAX_DB_INT)] = 0,
     limit: Annotated[int | None, Query(ge=1)] = None,
     epoch: str | None = None,
 ):
@@ -184,7 +184,10 @@ def pull(
 
 @router.get("/issues", response_model=SyncIssueList)
 def issues(
-    principal: CurrentUser, db_session: SessionDep, client_id: str | None = None, limit: int = 500
+    principal: CurrentUser,
+    db_session: SessionDep,
+    client_id: str | None = None,
+    limit: Annotated[int, Query(ge=1)] = 500,
 ) -> SyncIssueList:
     """Rejected and conflicting mutations of this client (and, for non-admins, this user)."""
     query = select(SyncIssueRow)

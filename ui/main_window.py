@@ -52,7 +52,9 @@ class MainWindow(QMainWindow):
         self.draft_recovery: DraftRecoveryDialog | None = None
         self._drafts_offered = False
         self.busy = BusyTracker(self)
-        self.read_aloud = read_aloud or Pyttsx3ReadAloud(settings.get(s.TTS_VOICE), self)
+        self.read_aloud = read_aloud or Pyttsx3ReadAloud(
+            settings.get(s.TTS_VOICE), self, rate=int(settings.get(s.TTS_RATE))
+        )
         self.worklist = WorklistPanel(ctx, self.busy)
         self.workspace = PatientWorkspace(ctx, self.busy, self.read_aloud)
         splitter = QSplitter(Qt.Orientation.Horizontal)

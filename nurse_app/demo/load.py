@@ -9,8 +9,8 @@ from sqlalchemy import Engine
 
 from nurse_app.demo.generate import DemoBatch, demo_plans, demo_staff, demo_wards, generate_batches
 from nurse_app.store import mapping as m
-from nurse_app.store.repository import CacheRepository, bulk_insert
 from nurse_app.store.engine import session_factory
+from nurse_app.store.repository import CacheRepository, bulk_insert
 
 ProgressCallback = Callable[[int, int], None]
 

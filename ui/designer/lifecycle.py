@@ -12,6 +12,7 @@ talk to the server once sync is connected.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,14 +20,32 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
 
 from nurse_app.domain.errors import DomainError
-from nurse_app.domain.forms import check_definition, copy_as, dumps, loads, new_version, publish, retire
+from nurse_app.domain.forms import (
+    FormDefinition,
+    check_definition,
+    copy_as,
+    dumps,
+    loads,
+    new_version,
+    publish,
+    retire,
+)
 from nurse_app.domain.forms.problems import FormDefinitionError
 from ui.designer.document import DesignDocument, blank_definition
 from ui.designer.publishing import PublishReceipt, publish_to_service
 from ui.i18n import _, current_language
 from ui.operations import Operation
 
+log = logging.getLogger(__name__)
+
 _JSON_FILTER = "JSON (*.json)"
+
+
+def _scale_missing_words(definition: FormDefinition) -> dict[str, tuple[str, ...]] | None:
+    """The desk's check (``ui.voice.service``): words the configured Mandarin model lacks, or ``None``."""
+    from ui.voice.service import scale_missing_words
+
+    return scale_missing_words(definition)
 
 
 def fhir_module():
@@ -43,6 +62,7 @@ class Lifecycle(QObject):
 
     sig_message = Signal(str, bool)  # text, is_error
     sig_published = Signal(object)  # PublishReceipt
+    sig_voice_words = Signal(str)  # after publishing: the scale's words the voice model cannot hear
 
     def __init__(self, document: DesignDocument, window: QWidget) -> None:
         super().__init__(window)
@@ -50,6 +70,8 @@ class Lifecycle(QObject):
         self._window = window
         self.confirm: Callable[[str], bool] = self._ask  # tests replace it to answer without a dialog
         self.publishing = False
+        # Blocking, run in the model pool after a publish; tests replace it (e.g. with other settings).
+        self.voice_words: Callable[[FormDefinition], dict[str, tuple[str, ...]] | None] = _scale_missing_words
 
     def _ask(self, text: str) -> bool:
         answer = QMessageBox.question(self._window, _("Scale designer"), text)
@@ -133,6 +155,7 @@ class Lifecycle(QObject):
                 )
             )
             self.sig_published.emit(receipt)
+            self.check_voice_words(published)
 
         def failed(error: Exception) -> None:
             self.publishing = False
@@ -140,6 +163,21 @@ class Lifecycle(QObject):
 
         Operation(lambda: publish_to_service(published)).success(done).failure(failed).run_in("network")
         return True
+
+    def check_voice_words(self, definition: FormDefinition) -> None:
+        """Off the GUI thread: report (``sig_voice_words``) the words the Mandarin model lacks, if any."""
+        check = self.voice_words
+
+        def report(missing: dict[str, tuple[str, ...]] | None) -> None:
+            if not missing:
+                return  # no model configured, or it hears every word
+            words = "、".join(dict.fromkeys(word for found in missing.values() for word in found))
+            self.sig_voice_words.emit(_("The voice model lacks these words: {words}").format(words=words))
+
+        def failed(error: Exception) -> None:
+            log.warning("checking the scale's words against the voice model failed: %s", error)
+
+        Operation(lambda: check(definition)).success(report).failure(failed).run_in("model")
 
     def new_version(self) -> bool:
         try:

@@ -149,6 +149,11 @@ class DesignerWindow(QMainWindow):
         self.message = QLabel(self)
         self.message.setWordWrap(True)
         self.message.hide()
+        self.voice_notice = QLabel(self)  # after publishing: words the Mandarin voice model lacks
+        self.voice_notice.setWordWrap(True)
+        self.voice_notice.setStyleSheet(_MESSAGE_STYLE[False])
+        self.voice_notice.hide()
+        self.lifecycle.sig_voice_words.connect(self.show_voice_notice)
         self.header = QLabel(self)
         self.header.setStyleSheet("font-size: 14px; font-weight: bold; padding: 2px 4px;")
 
@@ -171,6 +176,7 @@ class DesignerWindow(QMainWindow):
         layout.setSpacing(4)
         layout.addWidget(self.banner)
         layout.addWidget(self.message)
+        layout.addWidget(self.voice_notice)
         layout.addWidget(self.header)
         layout.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
@@ -202,6 +208,7 @@ class DesignerWindow(QMainWindow):
         self.rules_panel.retranslate()
         self.preview.retranslate()
         self.message.hide()  # a message in the old language is stale
+        self.voice_notice.hide()
         self._update_state()
 
     def _update_state(self) -> None:
@@ -241,6 +248,11 @@ class DesignerWindow(QMainWindow):
         self.message.setStyleSheet(_MESSAGE_STYLE[error])
         self.message.show()
         self.statusBar().showMessage(text, 8000)
+
+    def show_voice_notice(self, text: str) -> None:
+        """A non-blocking notice under the message bar (no dialog: publishing already succeeded)."""
+        self.voice_notice.setText(text)
+        self.voice_notice.show()
 
     # -- selection and problems ---------------------------------------------------------------
     def _item_selected(self, path: ItemPath | None, by_user: bool) -> None:

@@ -32,10 +32,16 @@ class VoiceReadAloud(QObject):
     _sig_failed = Signal(str)
 
     def __init__(
-        self, voice: str = "", parent: QObject | None = None, *, engine: ReadAloud | None = None
+        self,
+        voice: str = "",
+        parent: QObject | None = None,
+        *,
+        rate: int = 0,
+        engine: ReadAloud | None = None,
     ) -> None:
         super().__init__(parent)
         self.voice = voice
+        self.rate = rate  # words per minute; 0 = the engine's own
         self._engine = engine
         self.available = False
         self.reason = ""
@@ -46,7 +52,7 @@ class VoiceReadAloud(QObject):
 
     def engine(self) -> ReadAloud:
         if self._engine is None:
-            self._engine = ReadAloud(voice=self.voice or None)
+            self._engine = ReadAloud(voice=self.voice or None, rate=self.rate or None)
             self._engine.on_started = lambda job: self._started(job)
             self._engine.on_finished = lambda job, _completed: self._finished(job)
             self._engine.on_error = lambda job, message: self._failed(job, message)

@@ -11,25 +11,36 @@ default). With no model configured, forms get no microphone at all.
 from __future__ import annotations
 
 import functools
+import logging
+import threading
 from collections.abc import Callable
 
+from nurse_app.domain.forms import FormDefinition
 from nurse_app.voice import (
     AudioSource,
     InputDevice,
     MicrophoneSource,
     ModelRegistry,
+    UsageLog,
     VoiceInput,
     VoiceSettings,
     list_input_devices,
+    missing_words,
     model_paths_from_env,
 )
+from nurse_app.voice.errors import ModelError
 from ui.desk import settings as s
 from ui.desk.settings import DeskSettings
 from ui.forms.form_view import ScaleFormView
 from ui.voice.bridge import VoiceBridge
 from ui.voice.push_to_talk import PushToTalk, Synonyms, attach_push_to_talk
 
+log = logging.getLogger(__name__)
+
 _voice: tuple[VoiceInput, str] | None = None
+_usage = UsageLog()  # the desk's one usage log: dictation rebuilt after a settings change keeps adding to it
+_registries: dict[str, ModelRegistry] = {}  # Mandarin model folder -> registry (publish checks load it once)
+_registries_lock = threading.Lock()
 _configured = False
 _from_settings = False  # True when _voice was built from the settings (and may be rebuilt from them)
 
@@ -98,7 +109,8 @@ def voice_from_settings(
             found = find_input_device(label, list_devices()[0])
             device = found.index if found else None
         source_factory = functools.partial(MicrophoneSource, device, block_ms=voice_settings.block_ms)
-    return VoiceInput(registry, source_factory, settings=voice_settings), registry.languages()[0]
+    voice = VoiceInput(registry, source_factory, settings=voice_settings, usage=_usage)
+    return voice, registry.languages()[0]
 
 
 def current_voice() -> tuple[VoiceInput, str] | None:
@@ -115,3 +127,37 @@ def attach_dictation(view: ScaleFormView, synonyms: Synonyms | None = None) -> P
         return None
     voice, lang = configured
     return attach_push_to_talk(view, VoiceBridge(voice, lang, view), synonyms=synonyms)
+
+
+def usage_log() -> UsageLog:
+    """The dictation usage log of this desk (the installed voice's, else the shared one)."""
+    return _voice[0].usage if _voice is not None else _usage
+
+
+def mandarin_model_path(settings: DeskSettings | None = None) -> str:
+    """The Mandarin model folder the settings (or ``FOLLOWUP_VOSK_MODEL_ZH_CN``) configure; "" for none."""
+    desk = settings if settings is not None else DeskSettings()
+    return desk.get(s.VOICE_MODEL_ZH).strip() or str(model_paths_from_env().get("zh_CN", ""))
+
+
+def scale_missing_words(
+    definition: FormDefinition, settings: DeskSettings | None = None, timeout: float = 180.0
+) -> dict[str, tuple[str, ...]] | None:
+    """Blocking (run it off the GUI thread): the option words of ``definition`` the Mandarin model lacks.
+
+    ``None`` when no Mandarin model is configured or it cannot be loaded: then
+    there is nothing to say about the scale's words.
+    """
+    path = mandarin_model_path(settings)
+    if not path:
+        return None
+    with _registries_lock:
+        registry = _registries.get(path)
+        if registry is None:
+            registry = _registries[path] = ModelRegistry({"zh_CN": path})
+    try:
+        model = registry.load("zh_CN", timeout=timeout)
+    except ModelError as error:
+        log.info("no voice-word check, the Mandarin model cannot be loaded: %s", error)
+        return None
+    return missing_words(definition, model)

@@ -7,6 +7,8 @@
   no device the reason is shown — a PC without a sound card, a CI machine);
 * the confidence threshold below which a result is only suggested;
 * "keep dictated audio" (off by default: then no audio is stored at all);
+* "Export voice usage log": the desk's dictation usage log (which fields were
+  dictated, how long each took) as a CSV file;
 * the read-aloud voice (from :meth:`ReadAloud.voices`; "automatic" is the best
   Mandarin voice, named once known) and rate, with the reason when read-aloud is
   unavailable. The speech engine is probed off the GUI thread when the page is
@@ -21,6 +23,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import shiboken6
 from PySide6.QtCore import Signal
@@ -167,6 +170,16 @@ class VoiceSettingsPage(QWidget):
         dictation_form.addRow("", self.store_audio)
         dictation_form.addRow("", self.store_audio_note)
 
+        # -- the dictation usage log
+        self.export_usage = QPushButton(_("Export voice usage log"))
+        self.export_usage.setToolTip(_("Save which fields were dictated and how long each took, as CSV"))
+        self.export_usage.clicked.connect(self.export_usage_dialog)
+        self.export_usage_status = QLabel()
+        self.export_usage_status.setWordWrap(True)
+        self.export_usage_status.setVisible(False)
+        dictation_form.addRow("", self.export_usage)
+        dictation_form.addRow("", self.export_usage_status)
+
         # -- read-aloud
         reading = QGroupBox(_("Read-aloud"))
         reading_form = QFormLayout(reading)
@@ -262,6 +275,32 @@ class VoiceSettingsPage(QWidget):
         else:
             self.store_audio_note.setText(_("No audio is stored: speech is turned into text and discarded."))
             self.store_audio_note.setStyleSheet("")
+
+    # ------------------------------------------------------------------ usage log
+
+    def export_usage_dialog(self) -> None:
+        path, _filter = QFileDialog.getSaveFileName(
+            self, _("Export voice usage log"), "voice-usage.csv", "CSV (*.csv)"
+        )
+        if path:
+            self.export_usage_log(Path(path))
+
+    def export_usage_log(self, path: Path) -> bool:
+        """Write the desk's dictation usage log to ``path`` as CSV and say so under the button."""
+        from ui.voice.service import usage_log
+
+        try:
+            usage_log().export_csv(path)
+        except OSError as error:
+            text = _("Cannot export the voice usage log: {error}").format(error=error)
+            ok = False
+        else:
+            text = _("Voice usage log exported: {path}").format(path=path)
+            ok = True
+        self.export_usage_status.setText(text)
+        self.export_usage_status.setStyleSheet(OK_STYLE if ok else PROBLEM_STYLE)
+        self.export_usage_status.setVisible(True)
+        return ok
 
     # ------------------------------------------------------------------ read-aloud
 

@@ -64,9 +64,7 @@ def test_opening_a_patient_is_audited_and_queued(nurse_ctx):
     assert "*" in folder.masked_phone and folder.patient.phone not in folder.masked_phone
     assert folder.step is not None and folder.step.step_no == folder.task.step_no
     with nurse_ctx.engine.connect() as conn:
-        events = conn.execute(
-            select(AuditEventRow).where(AuditEventRow.entity_id == folder.patient.id)
-        ).all()
+        events = conn.execute(select(AuditEventRow).where(AuditEventRow.entity_id == folder.patient.id)).all()
     assert any(e.action == AuditAction.READ.value and e.actor == DEMO_NURSE for e in events)
     assert _count(nurse_ctx, OutboxRow.entity == "audit_event") == before + 1
 

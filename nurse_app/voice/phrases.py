@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from nurse_app.domain.forms.definition import CHOICE_TYPES, NUMERIC_TYPES, Item, ItemType
 from nurse_app.voice.models import is_chinese, voice_lang
+from nurse_app.voice.numbers_en import SMALL_WORDS, TENS_WORDS
 
 
 class Command(StrEnum):
@@ -93,33 +94,8 @@ NUMBER_WORDS: dict[str, tuple[str, ...]] = {
     "en": [
         "zero",
         "oh",
-        "one",
-        "two",
-        "three",
-        "four",
-        "five",
-        "six",
-        "seven",
-        "eight",
-        "nine",
-        "ten",
-        "eleven",
-        "twelve",
-        "thirteen",
-        "fourteen",
-        "fifteen",
-        "sixteen",
-        "seventeen",
-        "eighteen",
-        "nineteen",
-        "twenty",
-        "thirty",
-        "forty",
-        "fifty",
-        "sixty",
-        "seventy",
-        "eighty",
-        "ninety",
+        *SMALL_WORDS[1:],
+        *TENS_WORDS,
         "hundred",
         "thousand",
         "point",

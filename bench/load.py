@@ -1,9 +1,10 @@
 """Service load: many simulated ward PCs syncing periodically against ``followup-server serve`` on PostgreSQL.
 
 Each PC logs in once (its own nurse account and device), pushes a small first chart and pulls it,
-then every ``--period`` seconds (a compressed minute; default 60 s → 3 s) does one sync: a push (no-op,
-or one new call attempt every other tick) followed by an incremental pull. The PCs start spread
-evenly over the period so the load is steady, as it would be in a hospital.
+then every ``--period`` seconds (a compressed minute; default 60 s → 3 s) does one sync with the
+requests the desk's sync client makes: a push when it has something to send (one new call attempt
+every other tick), the configuration feed, then the incremental pull. The PCs start spread evenly
+over the period so the load is steady, as it would be in a hospital.
 
 The service runs with several uvicorn workers on a PostgreSQL database this script creates
 (``followup_load_<pid>``, migrated fresh) and drops at the end; loopback only; bounded by
@@ -142,10 +143,12 @@ class Pc:
     def __init__(self, base: str, username: str, ward: str) -> None:
         self.base, self.username, self.ward = base, username, ward
         self.http = requests.Session()
+        self.http.trust_env = False  # loopback only: skip the per-request proxy look-up in os.environ
         self.http.headers[PROTOCOL_HEADER] = str(PROTOCOL_VERSION)
         self.client_id = f"load-{uuid.uuid4()}"
         self.seq = 0
         self.cursor = 0
+        self.config_version = 0
         self.epoch: str | None = None
         self.task_id = ""
         self.latencies: list[float] = []
@@ -189,6 +192,10 @@ class Pc:
         if bad:
             raise RuntimeError(f"push results: {bad[:2]}")
 
+    def pull_config(self, measured: bool) -> None:
+        body = self._call("GET", "/config", measured, params={"since": self.config_version})
+        self.config_version = body["config_version"]
+
     def pull(self, measured: bool) -> None:
         while True:
             page = self._call(
@@ -230,18 +237,18 @@ class Pc:
             ],
             measured=False,
         )
+        self.pull_config(measured=False)
         self.pull(measured=False)
 
     def tick(self, number: int) -> None:
         started = time.perf_counter()
-        mutations = []
         if number % 2:
             moment = datetime.now(timezone.utc)
             call = CallAttempt(
                 self.task_id, self.username, moment - timedelta(minutes=2), moment, CallOutcome.NO_ANSWER
             )
-            mutations.append(self._mutation("call_attempt", call))
-        self.push(mutations, measured=True)
+            self.push([self._mutation("call_attempt", call)], measured=True)
+        self.pull_config(measured=True)
         self.pull(measured=True)
         self.rounds.append((time.perf_counter() - started) * 1000)
 

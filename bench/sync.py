@@ -8,9 +8,12 @@
   Both are measured ``--ingest-rounds`` times, alternating (push, then raw insert, on the same
   growing database), and the best round of each is compared: one ~0.1 s raw insert on a shared
   machine is otherwise as much noise as signal.
+* ``ingest_ratio_every_row``: the same push rate ÷ a raw insert that also writes each record's
+  change-feed and audit rows (what a push must store besides the record): the share of the push's
+  cost that is HTTP, validation and the sync rules rather than storage.
 
 Run from the repository root: ``python bench/sync.py [--tasks 50000]``. Last line:
-``noop_ms=… first_pull_s=… ingest_ratio=…``.
+``noop_ms=… first_pull_s=… ingest_ratio=… ingest_ratio_every_row=…``.
 """
 
 from __future__ import annotations
@@ -57,8 +60,11 @@ from server_sync.service.core import meta
 from server_sync.service.core.config import Settings
 from server_sync.service.core.db import Database, make_engine
 from server_sync.service.core.migrate import upgrade
+from server_sync.service.audit.models import AuditEventRow
+from server_sync.service.core.counter import take_numbers
 from server_sync.service.records.models import ROW_TYPES
 from server_sync.service.sync.context import BatchContext
+from server_sync.service.sync.models import ChangeRow
 from server_sync.service.sync.rules import apply_mutation
 
 KEY = "c" * 64  # generated benchmark data only; credentials go to a throwaway keyring file
@@ -147,9 +153,15 @@ def start_service(db_path: Path, port: int) -> subprocess.Popen[bytes]:
     raise SystemExit("the service did not start")
 
 
-def raw_insert_rate(database: Database, ward: str, nurse: str, count: int) -> float:
-    """Rows per second of a Core executemany of record rows like the ones a push writes."""
-    rows: dict[str, list[dict[str, Any]]] = {"patient": [], "encounter": [], "enrollment": [], "task": []}
+def raw_insert_rate(database: Database, ward: str, nurse: str, count: int, *, every_row: bool) -> float:
+    """Records per second of a Core executemany of record rows like the ones a push writes.
+
+    With ``every_row`` the same insert also writes what a push writes beside each record — its
+    change-feed row and its audit row — so the ratio against it is the cost of the push's HTTP,
+    validation and rules alone.
+    """
+    rows: dict[Any, list[dict[str, Any]]] = {}
+    records = 0
     for _ in range(count // 4):
         for entity, record in chart(ward, nurse, 1):
             payload = entity_to_payload(record)
@@ -168,13 +180,47 @@ def raw_insert_rate(database: Database, ward: str, nurse: str, count: int) -> fl
                 row.update(patient_id=record.patient_id, status="pending", completed_by=None)
             else:
                 row["patient_id"] = record.patient_id
-            rows[entity].append(row)
-    total = sum(len(v) for v in rows.values())
+            rows.setdefault(ROW_TYPES[entity].__table__, []).append(row)
+            records += 1
+            if every_row:
+                rows.setdefault(ChangeRow.__table__, []).append(_change_row(entity, record.id, ward, payload))
+                rows.setdefault(AuditEventRow.__table__, []).append(_audit_row(entity, record.id, nurse))
     started = time.perf_counter()
     with database.transaction() as db_session:
-        for entity in ("patient", "encounter", "enrollment", "task"):
-            db_session.execute(insert(ROW_TYPES[entity]), rows[entity])
-    return total / (time.perf_counter() - started)
+        if every_row:
+            first = take_numbers(db_session=db_session, count=len(rows[ChangeRow.__table__]))
+            for number, change in enumerate(rows[ChangeRow.__table__], start=first):
+                change["change_no"] = number
+        for table, table_rows in rows.items():
+            db_session.execute(insert(table), table_rows)
+    return records / (time.perf_counter() - started)
+
+
+def _change_row(entity: str, record_id: str, ward: str, payload: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "entity": entity,
+        "entity_id": record_id,
+        "ward_code": ward,
+        "op": "upsert",
+        "payload": payload,
+        "server_version": 1,
+        "flags": "",
+        "changed_at": NOW,
+    }
+
+
+def _audit_row(entity: str, record_id: str, nurse: str) -> dict[str, Any]:
+    return {
+        "id": str(uuid.uuid4()),
+        "actor": nurse,
+        "action": "create",
+        "entity": entity,
+        "entity_id": record_id,
+        "at": NOW,
+        "device": "bench",
+        "detail": "raw insert",
+        "source": "server",
+    }
 
 
 def main() -> None:
@@ -241,7 +287,7 @@ def main() -> None:
         pusher = SyncClient(push_engine, url, credentials=CredentialStore("bench-push"))
         pusher.login("n.push", PASSWORD)
         pusher.sync()
-        push_rates, raw_rates = [], []
+        push_rates, raw_rates, every_row_rates = [], [], []
         for _ in range(max(1, args.ingest_rounds)):
             queued = queue(push_engine, args.ingest)
             started = time.perf_counter()
@@ -250,16 +296,21 @@ def main() -> None:
             if pushed.applied != queued:
                 raise SystemExit(f"push applied {pushed.applied} of {queued} mutations: {pushed}")
             push_rates.append(pushed.applied / elapsed)
-            raw_rates.append(raw_insert_rate(database, "BENCH", "n.push", args.ingest))
+            raw_rates.append(raw_insert_rate(database, "BENCH", "n.push", args.ingest, every_row=False))
+            every_row_rates.append(raw_insert_rate(database, "BENCH", "n.push", args.ingest, every_row=True))
             print(
-                f"push ingest {push_rates[-1]:.0f} rows/s, raw Core insert {raw_rates[-1]:.0f} rows/s",
+                f"push ingest {push_rates[-1]:.0f} records/s; raw Core insert {raw_rates[-1]:.0f} records/s, "
+                f"{every_row_rates[-1]:.0f} records/s with their feed and audit rows",
                 flush=True,
             )
-        push_rate, raw_rate = max(push_rates), max(raw_rates)
+        push_rate, raw_rate, every_row_rate = max(push_rates), max(raw_rates), max(every_row_rates)
     finally:
         process.kill()
         process.wait()
-    print(f"noop_ms={noop_ms:.1f} first_pull_s={first_pull_s:.2f} ingest_ratio={push_rate / raw_rate:.2f}")
+    print(
+        f"noop_ms={noop_ms:.1f} first_pull_s={first_pull_s:.2f} ingest_ratio={push_rate / raw_rate:.2f} "
+        f"ingest_ratio_every_row={push_rate / every_row_rate:.2f}"
+    )
 
 
 def queue(engine: Any, count: int) -> int:

@@ -12,12 +12,16 @@ import os
 import socket
 import threading
 import time
+import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 import uvicorn
 from service_helpers import TEST_SECRET, World
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from server_sync.service.app import create_app
 from server_sync.service.core.config import Settings
@@ -49,8 +53,36 @@ def drop_everything(database: Database) -> None:
 
 
 @pytest.fixture(scope="session", params=_selected_databases())
-def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
-    return DATABASE_URLS[request.param].format(tmp=tmp_path_factory.mktemp(request.param))
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    url = DATABASE_URLS[request.param].format(tmp=tmp_path_factory.mktemp(request.param))
+    if request.param == "sqlite":
+        yield url
+    else:
+        with private_database(url) as private:
+            yield private
+
+
+@contextmanager
+def private_database(url: str) -> Iterator[str]:
+    """A fresh database beside ``url``'s, dropped afterwards, so concurrent test runs on one server
+    never drop each other's tables; ``url`` itself when the account may not create databases."""
+    name = f"followup_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    postgresql = url.startswith("postgresql")
+    quote, force = ('"', " WITH (FORCE)") if postgresql else ("`", "")
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f"CREATE DATABASE {quote}{name}{quote}"))
+    except DBAPIError:
+        admin.dispose()
+        yield url
+        return
+    try:
+        yield make_url(url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f"DROP DATABASE IF EXISTS {quote}{name}{quote}{force}"))
+        admin.dispose()
 
 
 @pytest.fixture(scope="session")

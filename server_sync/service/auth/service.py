@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from nurse_app.domain.model import Role, User, utc_now
@@ -263,6 +263,32 @@ def end_session(*, db_session: Session, session_id: str, now: datetime) -> None:
         row.revoked_at = now
 
 
-def session_is_live(*, db_session: Session, session_id: str, now: datetime) -> bool:
-    row = db_session.get(AuthSessionRow, session_id)
-    return row is not None and row.revoked_at is None and row.refresh_expires_at > now
+# Built once: this runs on every request, and building the statement costs more than running it.
+_SESSION_ACCOUNT = (
+    select(
+        AuthSessionRow.revoked_at,
+        AuthSessionRow.refresh_expires_at,
+        UserRow.username,
+        UserRow.display_name,
+        UserRow.role,
+        UserRow.active,
+        UserWardRow.ward_code,
+    )
+    .select_from(AuthSessionRow)
+    .outerjoin(UserRow, UserRow.username == AuthSessionRow.username)
+    .outerjoin(UserWardRow, UserWardRow.username == UserRow.username)
+    .where(AuthSessionRow.id == bindparam("session_id"))
+)
+
+
+def session_account(*, db_session: Session, session_id: str, now: datetime) -> tuple[bool, User | None]:
+    """Whether a token's session is live, and its account (role, wards) — one query per request."""
+    rows = db_session.execute(_SESSION_ACCOUNT, {"session_id": session_id}).all()
+    if not rows:
+        return False, None
+    first = rows[0]
+    live = first.revoked_at is None and first.refresh_expires_at > now
+    if first.username is None:
+        return live, None
+    wards = tuple(sorted({row.ward_code for row in rows if row.ward_code is not None}))
+    return live, User(first.username, first.display_name, Role(first.role), wards, first.active)

@@ -18,6 +18,7 @@ from server_sync.service.core.models import ServerMeta
 EPOCH_KEY = "server_epoch"
 SECRET_KEY = "token_secret"
 MIN_VALID_CURSOR_KEY = "min_valid_cursor"
+NO_EPOCH = "server_meta has no epoch: run `followup-server migrate` first"
 
 
 def get_value(*, db_session: Session, key: str) -> str | None:
@@ -55,7 +56,7 @@ def server_epoch(*, db_session: Session) -> str:
     """The random id of this database's history; changes when a backup is restored."""
     value = get_value(db_session=db_session, key=EPOCH_KEY)
     if value is None:
-        raise RuntimeError("server_meta has no epoch: run `followup-server migrate` first")
+        raise RuntimeError(NO_EPOCH)
     return value
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server_sync.service.core.errors import ServiceError
@@ -20,6 +21,7 @@ from server_sync.service.notify.models import NotifyConfigRow
 from server_sync.service.notify.templates import validate_templates
 
 SECTIONS = ("channels", "templates", "contacts", "policy")
+_KEPT = "notify_config_sections"  # Session.info key of the sections read in this transaction
 CHANNELS = ("sms", "email", "chat")
 ROLES = ("doctor", "manager", "duty_doctor")
 
@@ -84,6 +86,7 @@ def save_section(*, db_session: Session, key: str, body: dict[str, Any], actor: 
     if not isinstance(body, dict):
         raise _bad(f"section {key} must be an object")
     checked = _CHECKS[key](body)
+    db_session.info.pop(_KEPT, None)
     row = db_session.get(NotifyConfigRow, key, with_for_update=True)
     if row is None:
         row = NotifyConfigRow(key=key, version=1, body=checked, updated_by=actor, updated_at=now)
@@ -94,8 +97,22 @@ def save_section(*, db_session: Session, key: str, body: dict[str, Any], actor: 
 
 
 def load_section(db_session: Session, key: str) -> dict[str, Any]:
-    row = db_session.get(NotifyConfigRow, key)
-    return dict(row.body) if row is not None else {}
+    return dict(_sections(db_session).get(key) or {})
+
+
+def _sections(db_session: Session) -> dict[str, dict[str, Any]]:
+    """Every stored section in one read, kept for the session's transaction.
+
+    A push of 500 failed call attempts asks for the configuration 500 times; a
+    save in the same session drops the kept copy (see ``save_section``).
+    """
+    transaction = db_session.get_transaction()
+    kept = db_session.info.get(_KEPT)
+    if kept is None or transaction is None or kept[0] is not transaction:
+        rows = db_session.execute(select(NotifyConfigRow.key, NotifyConfigRow.body)).all()
+        kept = (db_session.get_transaction(), {key: body for key, body in rows})
+        db_session.info[_KEPT] = kept
+    return kept[1]
 
 
 def _clock(text: str) -> time:

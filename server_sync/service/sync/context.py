@@ -32,6 +32,8 @@ from server_sync.service.records.models import ROW_TYPES, PatientWardRow, Record
 from server_sync.service.sync.models import ChangeRow, SyncIssueRow
 
 _CHUNK = 500
+# Flag of the tombstone a ward gets when a record moves out of it (kept when the record changes again).
+MOVED = "moved"
 
 # Payload fields naming the records a mutation refers to, loaded in bulk before applying.
 _REFERENCES = {
@@ -108,6 +110,9 @@ class BatchContext:
     _new: list[Any] = field(default_factory=list)
     _loaded: list[Any] = field(default_factory=list)
     _ward_links: list[dict[str, str]] = field(default_factory=list)
+    # Records inserted by this batch: the feed holds no older entry of theirs to replace.
+    _created: set[tuple[str, str]] = field(default_factory=set)
+    _exits: list[tuple[str, str, str]] = field(default_factory=list)
 
     # --- scope ---------------------------------------------------------------------------
 
@@ -240,6 +245,7 @@ class BatchContext:
         else:
             self.db_session.add(row)
         self._rows[(entity, row.id)] = row
+        self._created.add((entity, row.id))
 
     def remember_version(self, entity: str, row: RecordColumns) -> None:
         """Keep the row's current payload as history before it changes (merge base for later pushes)."""
@@ -261,6 +267,10 @@ class BatchContext:
         """Queue a change-feed entry for the row (the newest state is written at finish)."""
         self._emissions.pop((entity, row.id), None)  # re-insert: feed order follows the last change
         self._emissions[(entity, row.id)] = _Emission(entity, row, op, flags)
+
+    def leave_ward(self, entity: str, record_id: str, ward_code: str) -> None:
+        """The record moved out of ``ward_code``: that ward's desks get a tombstone and drop it."""
+        self._exits.append((entity, record_id, ward_code))
 
     def _wards_of(self, emission: _Emission) -> list[str | None]:
         if emission.entity == "patient":
@@ -365,24 +375,52 @@ class BatchContext:
 
     def _write_changes(self) -> None:
         emissions = list(self._emissions.values())
-        if not emissions:
+        if not emissions and not self._exits:
             return
         by_entity: dict[str, list[str]] = defaultdict(list)
         for emission in emissions:
-            by_entity[emission.entity].append(emission.row.id)
+            if (emission.entity, emission.row.id) not in self._created:
+                by_entity[emission.entity].append(emission.row.id)
         # Only the newest entry per record stays in the feed: a first pull downloads each record once.
+        # A "moved" tombstone stays: the old ward's desks may pull long after the record changes again.
         for entity, ids in sorted(by_entity.items()):
             for start in range(0, len(ids), _CHUNK):
                 self.db_session.execute(
                     delete(ChangeRow).where(
                         ChangeRow.entity == entity,
                         ChangeRow.entity_id.in_(sorted(ids[start : start + _CHUNK])),
+                        ChangeRow.flags != MOVED,
                     )
                 )
         wards = [self._wards_of(emission) for emission in emissions]
-        total = sum(len(codes) for codes in wards)
+        current = {(e.entity, e.row.id): set(codes) for e, codes in zip(emissions, wards, strict=True)}
+        exits = [x for x in dict.fromkeys(self._exits) if x[2] not in current.get(x[:2], ())]
+        for entity, record_id, ward_code in exits:  # one tombstone per ward and record
+            self.db_session.execute(
+                delete(ChangeRow).where(
+                    ChangeRow.entity == entity,
+                    ChangeRow.entity_id == record_id,
+                    ChangeRow.ward_code == ward_code,
+                )
+            )
+        total = len(exits) + sum(len(codes) for codes in wards)
         number = take_numbers(db_session=self.db_session, count=total)
-        rows = []
+        # Tombstones first: a desk that sees both wards applies the record's new entry last.
+        rows = [
+            {
+                "change_no": number + i,
+                "entity": entity,
+                "entity_id": record_id,
+                "ward_code": ward_code,
+                "op": "delete",
+                "payload": None,
+                "server_version": None,
+                "flags": MOVED,
+                "changed_at": self.now,
+            }
+            for i, (entity, record_id, ward_code) in enumerate(exits)
+        ]
+        number += len(exits)
         for emission, ward_codes in zip(emissions, wards, strict=True):
             row = emission.row
             deleted = emission.op == "delete"

@@ -4,15 +4,33 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.orm import Session
 
 from nurse_app.domain.model import Role, User
 from server_sync.protocol import Change, PullResponse
 from server_sync.service.core import meta
-from server_sync.service.core.counter import committed_value
+from server_sync.service.core.counter import ChangeCounterRow
 from server_sync.service.core.errors import ServiceError
+from server_sync.service.core.models import ServerMeta
 from server_sync.service.sync.models import ChangeRow
+
+
+# Statements built once (every desk pulls every minute). The bookkeeping — epoch, tombstone floor
+# and committed counter — is one round trip, read before the rows as ``pull`` requires.
+_BOOKKEEPING = select(
+    select(ServerMeta.value).where(ServerMeta.key == meta.EPOCH_KEY).scalar_subquery(),
+    select(ServerMeta.value).where(ServerMeta.key == meta.MIN_VALID_CURSOR_KEY).scalar_subquery(),
+    select(ChangeCounterRow.value).where(ChangeCounterRow.id == 1).scalar_subquery(),
+)
+_CHANGES = ChangeRow.__table__
+_PAGE = (
+    select(_CHANGES)
+    .where(_CHANGES.c.change_no > bindparam("cursor"), _CHANGES.c.change_no <= bindparam("ceiling"))
+    .order_by(_CHANGES.c.change_no)
+    .limit(bindparam("limit"))
+)
+_WARD_PAGE = _PAGE.where(_CHANGES.c.ward_code.in_(bindparam("wards", expanding=True)))
 
 
 def pull(
@@ -24,24 +42,27 @@ def pull(
     at or below it is committed (numbers are taken under a row lock held to
     commit), so ``next_cursor`` never jumps over a transaction still in flight.
     """
-    current_epoch = meta.server_epoch(db_session=db_session)
+    current_epoch, floor, ceiling = db_session.execute(_BOOKKEEPING).one()
+    if current_epoch is None:
+        raise RuntimeError(meta.NO_EPOCH)
     if epoch and epoch != current_epoch:
         raise ServiceError(
             409, "epoch_changed", "the server was restored: re-push the journal, then pull from 0"
         )
-    ceiling = committed_value(db_session=db_session)
     if cursor > ceiling:
         raise ServiceError(
             410, "cursor_expired", "the cursor is ahead of this server: download everything again"
         )
-    if 0 < cursor < meta.min_valid_cursor(db_session=db_session):
+    if 0 < cursor < int(floor or 0):
         raise ServiceError(
             410, "cursor_expired", "the cursor is older than the tombstone window: download again"
         )
-    query = select(ChangeRow).where(ChangeRow.change_no > cursor, ChangeRow.change_no <= ceiling)
-    if user.role is not Role.ADMIN:
-        query = query.where(ChangeRow.ward_code.in_(user.wards or ("",)))
-    rows = db_session.scalars(query.order_by(ChangeRow.change_no).limit(limit + 1)).all()
+    params: dict[str, object] = {"cursor": cursor, "ceiling": ceiling, "limit": limit + 1}
+    if user.role is Role.ADMIN:
+        statement = _PAGE
+    else:
+        statement, params["wards"] = _WARD_PAGE, list(user.wards or ("",))
+    rows = db_session.execute(statement, params).all()
     has_more = len(rows) > limit
     page = rows[:limit]
     changes = [

@@ -54,14 +54,14 @@ from nurse_app.store.engine import open_cache
 from nurse_app.store.migrate import upgrade_to_head
 from server_sync.client import SyncClient
 from server_sync.protocol import Mutation
+from server_sync.service.audit.models import AuditEventRow
 from server_sync.service.auth import service as auth_service
 from server_sync.service.config import service as config_service
 from server_sync.service.core import meta
 from server_sync.service.core.config import Settings
+from server_sync.service.core.counter import take_numbers
 from server_sync.service.core.db import Database, make_engine
 from server_sync.service.core.migrate import upgrade
-from server_sync.service.audit.models import AuditEventRow
-from server_sync.service.core.counter import take_numbers
 from server_sync.service.records.models import ROW_TYPES
 from server_sync.service.sync.context import BatchContext
 from server_sync.service.sync.models import ChangeRow

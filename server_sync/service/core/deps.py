@@ -6,8 +6,8 @@ from collections.abc import AsyncIterator, Callable
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
-from starlette.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from nurse_app.domain.model import Role, utc_now
 from server_sync.service.auth import service as auth_service
@@ -16,7 +16,6 @@ from server_sync.service.core import meta
 from server_sync.service.core.config import Settings
 from server_sync.service.core.db import Database
 from server_sync.service.core.errors import ServiceError, forbidden
-
 
 # Dependencies that do no I/O are ``async``: FastAPI runs every plain ``def`` dependency in its
 # thread pool, and at a few hundred requests a second those hand-offs cost more CPU than the queries.
@@ -79,7 +78,9 @@ def get_principal(
     claims = read_access_token(secret=secret, token=token.strip(), now=now)
     # A session of its own, closed in this thread: no pooled connection is held across thread hand-offs.
     with database.session() as db_session:
-        live, user = auth_service.session_account(db_session=db_session, session_id=claims.session_id, now=now)
+        live, user = auth_service.session_account(
+            db_session=db_session, session_id=claims.session_id, now=now
+        )
     if not live or (user is not None and user.username != claims.username):
         raise ServiceError(401, "token_invalid", "the session has ended: log in again")
     if user is None or not user.active:

@@ -15,7 +15,6 @@ from server_sync.service.core.errors import ServiceError
 from server_sync.service.core.models import ServerMeta
 from server_sync.service.sync.models import ChangeRow
 
-
 # Statements built once (every desk pulls every minute). The bookkeeping — epoch, tombstone floor
 # and committed counter — is one round trip, read before the rows as ``pull`` requires.
 _BOOKKEEPING = select(

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from nurse_app.domain.model import Ward, utc_now
 from server_sync.protocol import ConfigDocument, ConfigResponse, entity_to_payload
 from server_sync.service.config.models import ConfigDocumentRow, WardRow
-from server_sync.service.core.counter import committed_value, take_numbers
+from server_sync.service.core.counter import feed_bookkeeping, take_numbers
 from server_sync.service.core.errors import ServiceError
 
 
@@ -76,10 +76,10 @@ def ward_exists(*, db_session: Session, code: str) -> bool:
     return db_session.get(WardRow, code) is not None
 
 
-def documents_since(*, db_session: Session, since: int, epoch: str) -> ConfigResponse:
+def documents_since(*, db_session: Session, since: int) -> ConfigResponse:
     """Every document published after config version ``since``, oldest first."""
     # Counter first, then rows ≤ it: a document committing meanwhile is picked up next time.
-    ceiling = committed_value(db_session=db_session)
+    epoch, _floor, ceiling = feed_bookkeeping(db_session=db_session)
     rows = db_session.scalars(
         select(ConfigDocumentRow)
         .where(ConfigDocumentRow.config_version > since, ConfigDocumentRow.config_version <= ceiling)

@@ -17,7 +17,6 @@ from server_sync.service.config.schemas import (
     WardCreate,
     WardThresholds,
 )
-from server_sync.service.core import meta
 from server_sync.service.core.deps import (
     MAX_DB_INT,
     AdminUser,
@@ -39,8 +38,7 @@ def config_feed(
     principal: CurrentUser, db_session: SessionDep, since: Annotated[int, Query(ge=0, le=MAX_DB_INT)] = 0
 ) -> ConfigResponse:
     """Every configuration document published after ``since`` (wards, users, plans, scales…)."""
-    epoch = meta.server_epoch(db_session=db_session)
-    return service.documents_since(db_session=db_session, since=since, epoch=epoch)
+    return service.documents_since(db_session=db_session, since=since)
 
 
 @router.post("/admin/wards", status_code=201)

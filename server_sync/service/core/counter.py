@@ -14,7 +14,8 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, Integer, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from server_sync.service.core.models import Base
+from server_sync.service.core.meta import EPOCH_KEY, MIN_VALID_CURSOR_KEY, NO_EPOCH
+from server_sync.service.core.models import Base, ServerMeta
 
 
 class ChangeCounterRow(Base):
@@ -36,3 +37,22 @@ def take_numbers(*, db_session: Session, count: int) -> int:
 def committed_value(*, db_session: Session) -> int:
     """The highest number whose transaction has committed (read without locking)."""
     return db_session.execute(select(ChangeCounterRow.value).where(ChangeCounterRow.id == 1)).scalar_one()
+
+
+# Built once: every desk's sync reads it twice a minute (configuration feed, then changes).
+_BOOKKEEPING = select(
+    select(ServerMeta.value).where(ServerMeta.key == EPOCH_KEY).scalar_subquery(),
+    select(ServerMeta.value).where(ServerMeta.key == MIN_VALID_CURSOR_KEY).scalar_subquery(),
+    select(ChangeCounterRow.value).where(ChangeCounterRow.id == 1).scalar_subquery(),
+)
+
+
+def feed_bookkeeping(*, db_session: Session) -> tuple[str, int, int]:
+    """(server epoch, tombstone floor, committed counter value) in one round trip.
+
+    A feed reader calls it before reading rows, so the counter value bounds what it may return.
+    """
+    epoch, floor, committed = db_session.execute(_BOOKKEEPING).one()
+    if epoch is None:
+        raise RuntimeError(NO_EPOCH)
+    return epoch, int(floor or 0), committed

@@ -10,18 +10,11 @@ from sqlalchemy.orm import Session
 from nurse_app.domain.model import Role, User
 from server_sync.protocol import Change, PullResponse
 from server_sync.service.core import meta
-from server_sync.service.core.counter import ChangeCounterRow
+from server_sync.service.core.counter import feed_bookkeeping
 from server_sync.service.core.errors import ServiceError
-from server_sync.service.core.models import ServerMeta
 from server_sync.service.sync.models import ChangeRow
 
-# Statements built once (every desk pulls every minute). The bookkeeping — epoch, tombstone floor
-# and committed counter — is one round trip, read before the rows as ``pull`` requires.
-_BOOKKEEPING = select(
-    select(ServerMeta.value).where(ServerMeta.key == meta.EPOCH_KEY).scalar_subquery(),
-    select(ServerMeta.value).where(ServerMeta.key == meta.MIN_VALID_CURSOR_KEY).scalar_subquery(),
-    select(ChangeCounterRow.value).where(ChangeCounterRow.id == 1).scalar_subquery(),
-)
+# Statements built once: every desk pulls every minute.
 _CHANGES = ChangeRow.__table__
 _PAGE = (
     select(_CHANGES)
@@ -41,9 +34,7 @@ def pull(
     at or below it is committed (numbers are taken under a row lock held to
     commit), so ``next_cursor`` never jumps over a transaction still in flight.
     """
-    current_epoch, floor, ceiling = db_session.execute(_BOOKKEEPING).one()
-    if current_epoch is None:
-        raise RuntimeError(meta.NO_EPOCH)
+    current_epoch, floor, ceiling = feed_bookkeeping(db_session=db_session)
     if epoch and epoch != current_epoch:
         raise ServiceError(
             409, "epoch_changed", "the server was restored: re-push the journal, then pull from 0"
@@ -52,7 +43,7 @@ def pull(
         raise ServiceError(
             410, "cursor_expired", "the cursor is ahead of this server: download everything again"
         )
-    if 0 < cursor < int(floor or 0):
+    if 0 < cursor < floor:
         raise ServiceError(
             410, "cursor_expired", "the cursor is older than the tombstone window: download again"
         )

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
 from nurse_app.reports.headline import Figure, Status
 from nurse_app.reports.labels import Labels, fmt_value
+from ui.dashboard.texts import figure_name
 from ui.i18n import _
 
 STATUS_COLOURS = {
@@ -69,7 +70,7 @@ class FigureCard(QFrame):
     def set_figure(self, figure: Figure, labels: Labels, drillable: bool) -> None:
         self.figure = figure
         self.drillable = drillable
-        self.name.setText(labels[figure.key].replace("（秒）", "").replace(" (s)", ""))
+        self.name.setText(figure_name(labels, figure.key))
         value = fmt_value(figure.kind, figure.value)
         if figure.kind == "seconds" and figure.value is not None:
             value = _("{seconds} s").format(seconds=value)

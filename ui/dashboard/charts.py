@@ -91,18 +91,23 @@ class LineChart(QWidget):
         line_h = metrics.height()
         painter.setPen(TEXT)
         painter.drawText(QRectF(0, 0, self.width(), line_h + 2), Qt.AlignmentFlag.AlignLeft, self.title)
-        # Legend on the title line, right-aligned.
+        # Legend on the title line, right-aligned; on a line of its own when both do not fit
+        # (English series names are two to three times as wide as the Chinese ones).
+        legend_w = sum(metrics.horizontalAdvance(s.name) + 26 for s in self.series)
+        legend_line = 0 if metrics.horizontalAdvance(self.title) + 12 + legend_w <= self.width() - 4 else 1
+        base = legend_line * line_h
         x = self.width() - 4
         for s in reversed(self.series):
             width = metrics.horizontalAdvance(s.name)
             x -= width
             painter.setPen(s.colour)
-            painter.drawText(QPointF(x, line_h - 3), s.name)
+            painter.drawText(QPointF(x, base + line_h - 3), s.name)
             x -= 14
-            painter.fillRect(QRectF(x, line_h / 2 - 3, 10, 6), s.colour)
+            painter.fillRect(QRectF(x, base + line_h / 2 - 3, 10, 6), s.colour)
             x -= 12
         left = metrics.horizontalAdvance("100%") + 8
-        plot = QRectF(left, line_h + 8, self.width() - left - 10, self.height() - 2 * line_h - 16)
+        plot_top = base + line_h + 8
+        plot = QRectF(left, plot_top, self.width() - left - 10, self.height() - plot_top - line_h - 8)
         if plot.width() <= 10 or plot.height() <= 10:
             return
         top = self._top()

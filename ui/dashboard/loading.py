@@ -16,12 +16,12 @@ from nurse_app.desk.context import DeskContext
 from nurse_app.domain.metrics import Period
 from nurse_app.domain.model import Role, User
 from nurse_app.reports.data import ProgressCallback, WardMonthFigures, build_figures
-from nurse_app.reports.drilldown import DrillRow, tasks_behind
 from nurse_app.reports.headline import Headline, headline, hospital_headlines
-from nurse_app.reports.scope import WardInfo, check_scope, month_period, ward_infos
+from nurse_app.reports.scope import WardInfo, WardNotPermitted, check_scope, month_period, ward_infos
 from nurse_app.store import outbox
 from nurse_app.store.models import WardRow
 from server_sync.client.state import LAST_SYNC
+from ui.dashboard.behind import DrillResult, GroupFilter, drill
 
 MANAGER_ROLES = frozenset({Role.WARD_MANAGER, Role.ADMIN})
 TREND_MONTHS = 6
@@ -85,8 +85,6 @@ def load_dashboard(
 ) -> DashboardData:
     """Every figure of the dashboard for ``wards`` and ``period``; refuses wards the user may not see."""
     if not may_open_dashboard(ctx.user):
-        from nurse_app.reports.scope import WardNotPermitted
-
         raise WardNotPermitted(ctx.user.username, tuple(wards) or ("*",))
     codes = check_scope(ctx.user, wards)
     as_of = ctx.now()
@@ -117,11 +115,24 @@ def load_dashboard(
     return DashboardData(figures, by_ward, tuple(monthly), stamp)
 
 
-def load_drill(ctx: DeskContext, wards: Sequence[str], period: Period, key: str) -> tuple[DrillRow, ...]:
-    """The tasks behind figure ``key`` (scope checked again: the worker never trusts the widget)."""
+def load_drill(
+    ctx: DeskContext,
+    wards: Sequence[str],
+    period: Period,
+    key: str,
+    *,
+    as_of: datetime | None = None,
+    group: GroupFilter | None = None,
+) -> DrillResult:
+    """The rows behind figure ``key`` (scope checked again: the worker never trusts the widget).
+
+    ``as_of`` should be the moment the figure was computed at, so the list and the number agree.
+    """
+    if not may_open_dashboard(ctx.user):
+        raise WardNotPermitted(ctx.user.username, tuple(wards) or ("*",))
     codes = check_scope(ctx.user, wards)
     with ctx.unit_of_work() as (_repo, session):
-        return tasks_behind(session, codes, period, key, as_of=ctx.now())
+        return drill(session, codes, period, key, as_of=as_of or ctx.now(), group=group)
 
 
 def all_ward_codes(ctx: DeskContext) -> tuple[str, ...]:

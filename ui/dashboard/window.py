@@ -2,15 +2,19 @@
 
 Every read runs on the "db" worker (``BusyTracker.run``); widgets are filled in
 the callbacks. Sized for 1366×768: ten cards in two rows, charts below.
+Every text is set in ``retranslate`` (and ``_render`` for the figures), which
+the language switch calls again: the window follows zh_CN ↔ en at run time
+without reloading its data. Every number drills down to the rows behind it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import shiboken6
 from PySide6.QtCore import QDate, QStandardPaths, Qt, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices
 from PySide6.QtWidgets import (
@@ -19,16 +23,11 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QMenu,
     QMessageBox,
     QProgressBar,
     QPushButton,
-    QScrollArea,
-    QSplitter,
-    QTableWidget,
-    QTableWidgetItem,
     QTabWidget,
     QToolButton,
     QVBoxLayout,
@@ -40,24 +39,32 @@ from nurse_app.desk.context import DeskContext
 from nurse_app.domain.metrics import Period
 from nurse_app.domain.model import Role
 from nurse_app.reports.data import GroupLine
-from nurse_app.reports.drilldown import DRILLABLE, DrillRow
-from nurse_app.reports.headline import FIGURE_KEYS, Headline, Targets
+from nurse_app.reports.headline import FIGURE_KEYS, Figure, Headline, Targets
 from nurse_app.reports.labels import Labels, fmt_local, fmt_rate, fmt_seconds
 from nurse_app.reports.scope import WardInfo, month_period
+from ui.dashboard.behind import DRILL_KEYS, DrillResult, GroupFilter
+from ui.dashboard.breakdown import BreakdownPage, GroupRow
 from ui.dashboard.cards import FigureCard
-from ui.dashboard.charts import BAD, GOOD, LINE, WARN, Bar, BarChart, LineChart, Series
+from ui.dashboard.charts import BAD, GOOD, LINE, WARN, Bar, LineChart, Series
 from ui.dashboard.drill import DrillDialog
 from ui.dashboard.export import ProgressRelay, available_formats, export_report
 from ui.dashboard.loading import DashboardData, load_dashboard, load_drill, recent_months, visible_wards
+from ui.dashboard.texts import figure_name, report_labels
 from ui.desk.busy import BusyTracker, while_alive
-from ui.i18n import _, current_language
+from ui.i18n import _, current_language, language_notifier
 from ui.operations import Operation
 
 CUSTOM = "custom"
+GROUPS = ("ward", "nurse", "plan")
+
+__all__ = ["DashboardWindow", "has_rows", "report_labels"]
 
 
-def report_labels() -> Labels:
-    return Labels("zh_CN" if current_language() == "zh_CN" else "en")
+def has_rows(figure: Figure) -> bool:
+    """Whether clicking the figure can list anything: an empty population has no rows to show."""
+    if figure.denominator is not None:  # a rate: its population (tasks, discharges, answers)
+        return figure.denominator > 0
+    return bool(figure.value)  # durations (None without calls) and counts (0 lists nothing)
 
 
 def _rate_cell(rate) -> str:  # type: ignore[no-untyped-def]
@@ -79,10 +86,15 @@ class DashboardWindow(QWidget):
         self.data: DashboardData | None = None
         self.wards: tuple[WardInfo, ...] = ()
         self.drill_dialog: DrillDialog | None = None
+        self._drill_pending: tuple[str, GroupFilter | None] | None = None
         self.exported: Path | None = None
-        self.setWindowTitle(_("Quality dashboard"))
+        self.whole_action: QAction | None = None
+        self.ward_actions: dict[str, QAction] = {}
+        self._message: Callable[[], str] | None = None  # re-read on a language switch
         self.resize(1340, 700)
         self._build()
+        language_notifier().sig_language_changed.connect(while_alive(self, lambda _lang: self.retranslate()))
+        self.retranslate()
         self.busy.run(lambda: visible_wards(ctx), self._wards_loaded, self._failed, owner=self)
 
     # ------------------------------------------------------------------ layout
@@ -92,12 +104,13 @@ class DashboardWindow(QWidget):
         root.setContentsMargins(8, 6, 8, 6)
         root.setSpacing(6)
         bar = QHBoxLayout()
-        bar.addWidget(QLabel(_("Period")))
+        self.period_label = QLabel()
+        bar.addWidget(self.period_label)
         self.period_combo = QComboBox()
         today = self.ctx.now().astimezone(ZoneInfo(self.ctx.zone)).date()
         for month in recent_months(today):
             self.period_combo.addItem(month, month)
-        self.period_combo.addItem(_("Custom…"), CUSTOM)
+        self.period_combo.addItem("", CUSTOM)
         self.period_combo.setCurrentIndex(1 if today.day < 8 else 0)  # early in a month: last full month
         bar.addWidget(self.period_combo)
         self.from_date = QDateEdit(QDate(today.year, today.month, 1))
@@ -112,14 +125,15 @@ class DashboardWindow(QWidget):
         bar.addWidget(self.to_label)
         bar.addWidget(self.to_date)
         bar.addSpacing(12)
-        bar.addWidget(QLabel(_("Wards")))
+        self.wards_label = QLabel()
+        bar.addWidget(self.wards_label)
         self.scope_button = QToolButton()
         self.scope_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.scope_menu = QMenu(self.scope_button)
         self.scope_button.setMenu(self.scope_menu)
         self.scope_button.setMinimumWidth(240)
         bar.addWidget(self.scope_button)
-        self.refresh_button = QPushButton(_("Refresh"))
+        self.refresh_button = QPushButton()
         bar.addWidget(self.refresh_button)
         bar.addStretch(1)
         self.as_of_label = QLabel()
@@ -127,15 +141,13 @@ class DashboardWindow(QWidget):
         bar.addWidget(self.as_of_label)
         bar.addSpacing(12)
         self.export_button = QToolButton()
-        self.export_button.setText(_("Export report"))
         self.export_button.setMinimumWidth(110)
         self.export_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         export_menu = QMenu(self.export_button)
         self.export_actions: dict[str, QAction] = {}
-        names = {"pdf": _("PDF report…"), "csv": _("CSV tables…"), "xlsx": _("Excel workbook…")}
         formats = available_formats()
         for fmt in ("pdf", "csv", "xlsx"):
-            action = export_menu.addAction(names[fmt])
+            action = export_menu.addAction("")
             action.setEnabled(fmt in formats)
             action.triggered.connect(lambda _checked=False, fmt=fmt: self.choose_export(fmt))
             self.export_actions[fmt] = action
@@ -158,7 +170,7 @@ class DashboardWindow(QWidget):
         self.cards: dict[str, FigureCard] = {}
         for index, key in enumerate(FIGURE_KEYS):
             card = FigureCard(key)
-            card.sig_clicked.connect(self.drill)
+            card.sig_clicked.connect(lambda key: self.drill(key))
             grid.addWidget(card, index // 5, index % 5)
             self.cards[key] = card
         root.addLayout(grid)
@@ -172,24 +184,15 @@ class DashboardWindow(QWidget):
         self.monthly_chart = LineChart()
         for chart in (self.weekly_miss, self.weekly_rates, self.monthly_chart):
             trend_layout.addWidget(chart)
-        self.tabs.addTab(trend, _("Trend"))
-        self.breakdowns: dict[str, tuple[BarChart, QTableWidget]] = {}
-        for name, title in (("ward", _("By ward")), ("nurse", _("By nurse")), ("plan", _("By plan"))):
-            page = QSplitter(Qt.Orientation.Horizontal)
-            chart = BarChart()
-            scroll = QScrollArea()
-            scroll.setWidgetResizable(True)
-            scroll.setWidget(chart)
-            table = QTableWidget(0, 7)
-            table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-            table.verticalHeader().setVisible(False)
-            table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-            table.horizontalHeader().setStretchLastSection(True)
-            page.addWidget(scroll)
-            page.addWidget(table)
-            page.setSizes([520, 800])
-            self.tabs.addTab(page, title)
-            self.breakdowns[name] = (chart, table)
+        self.tabs.addTab(trend, "")
+        self.breakdowns: dict[str, BreakdownPage] = {}
+        for name in GROUPS:
+            page = BreakdownPage(name)
+            page.sig_cell_clicked.connect(
+                lambda key, group, name=name: self.drill(key, GroupFilter(name, group))
+            )
+            self.tabs.addTab(page, "")
+            self.breakdowns[name] = page
         root.addWidget(self.tabs, 1)
 
         self.period_combo.currentIndexChanged.connect(self._period_changed)
@@ -197,15 +200,47 @@ class DashboardWindow(QWidget):
         self.to_date.dateChanged.connect(lambda _d: self.reload())
         self.refresh_button.clicked.connect(self.reload)
 
+    # ------------------------------------------------------------------ texts
+
+    def retranslate(self) -> None:
+        """Every text in the current language; figures are re-rendered from the data already loaded."""
+        self.setWindowTitle(_("Quality dashboard"))
+        self.period_label.setText(_("Period"))
+        self.period_combo.setItemText(self.period_combo.findData(CUSTOM), _("Custom…"))
+        self.wards_label.setText(_("Wards"))
+        self.refresh_button.setText(_("Refresh"))
+        self.export_button.setText(_("Export report"))
+        names = {"pdf": _("PDF report…"), "csv": _("CSV tables…"), "xlsx": _("Excel workbook…")}
+        for fmt, action in self.export_actions.items():
+            action.setText(names[fmt])
+        for index, title in enumerate((_("Trend"), _("By ward"), _("By nurse"), _("By plan"))):
+            self.tabs.setTabText(index, title)
+        if self.whole_action is not None:
+            self.whole_action.setText(_("Whole hospital"))
+        self.scope_button.setText(self._scope_text())
+        self._show_message(self._message)
+        if self.data is not None:
+            self._render(self.data)
+        # The drill-down dialog follows the switch itself (it listens to the notifier too).
+
+    def _show_message(self, text: Callable[[], str] | None) -> None:
+        """Show ``text()`` (read again on a language switch); None hides the message."""
+        self._message = text
+        shown = text() if text is not None else ""
+        self.message.setText(shown)
+        self.message.setVisible(bool(shown))
+
     # ------------------------------------------------------------------ scope and period
 
     def _wards_loaded(self, wards: tuple[WardInfo, ...]) -> None:
         self.wards = wards
         self.scope_menu.clear()
-        self.ward_actions: dict[str, QAction] = {}
+        self.ward_actions = {}
+        self.whole_action = None
         if self.ctx.user.role is Role.ADMIN:
             whole = self.scope_menu.addAction(_("Whole hospital"))
             whole.triggered.connect(lambda: self.set_scope([w.code for w in self.wards]))
+            self.whole_action = whole
             self.scope_menu.addSeparator()
         for info in wards:
             action = self.scope_menu.addAction(f"{info.name} ({info.code})")
@@ -226,19 +261,20 @@ class DashboardWindow(QWidget):
     def _scope_toggled(self, _checked: bool = False) -> None:
         if getattr(self, "_setting_scope", False):
             return
+        self.scope_button.setText(self._scope_text())
+        self.reload()
+
+    def _scope_text(self) -> str:
         codes = self.scope()
         names = {w.code: w.name for w in self.wards}
         if self.ctx.user.role is Role.ADMIN and len(codes) == len(self.wards) and len(codes) > 1:
-            text = _("Whole hospital")
-        elif len(codes) <= 2:
-            text = "、".join(names.get(c, c) for c in codes) or _("No ward")
-        else:
-            text = _("{count} wards").format(count=len(codes))
-        self.scope_button.setText(text)
-        self.reload()
+            return _("Whole hospital")
+        if len(codes) <= 2:
+            return _(", ").join(names.get(c, c) for c in codes) or _("No ward")
+        return _("{count} wards").format(count=len(codes))
 
     def scope(self) -> tuple[str, ...]:
-        return tuple(code for code, action in getattr(self, "ward_actions", {}).items() if action.isChecked())
+        return tuple(code for code, action in self.ward_actions.items() if action.isChecked())
 
     def _period_changed(self) -> None:
         custom = self.period_combo.currentData() == CUSTOM
@@ -263,7 +299,7 @@ class DashboardWindow(QWidget):
     def reload(self) -> None:
         codes = self.scope()
         if not codes:
-            self._show_message(_("Choose at least one ward."))
+            self._show_message(lambda: _("Choose at least one ward."))
             return
         period, label = self.period()
         ctx = self.ctx
@@ -272,22 +308,22 @@ class DashboardWindow(QWidget):
             lambda: load_dashboard(ctx, codes, period, label=label), self._loaded, self._failed, owner=self
         )
 
-    def _show_message(self, text: str) -> None:
-        self.message.setText(text)
-        self.message.setVisible(bool(text))
-
     def _failed(self, error: Exception) -> None:
         self.refresh_button.setEnabled(True)
-        self._show_message(_("Cannot show the dashboard: {error}").format(error=error))
+        self._show_message(lambda: _("Cannot show the dashboard: {error}").format(error=error))
 
     def _loaded(self, data: DashboardData) -> None:
         self.data = data
         self.refresh_button.setEnabled(True)
+        self._show_message(None if data.figures.has_data else lambda: report_labels()["no_data"])
+        self._render(data)
+        self.sig_loaded.emit()
+
+    def _render(self, data: DashboardData) -> None:
+        """Cards, stamp, charts and tables from ``data`` in the current language."""
         labels = report_labels()
-        figures = data.figures
-        self._show_message("" if figures.has_data else labels["no_data"])
-        for figure in figures.headline.figures:
-            self.cards[figure.key].set_figure(figure, labels, figure.key in DRILLABLE)
+        for figure in data.figures.headline.figures:
+            self.cards[figure.key].set_figure(figure, labels, figure.key in DRILL_KEYS and has_rows(figure))
         if data.last_sync is None:
             stamp = _("Data as of: local data (never synced)")
         else:
@@ -295,7 +331,6 @@ class DashboardWindow(QWidget):
         self.as_of_label.setText(stamp)
         self._fill_trends(data, labels)
         self._fill_breakdowns(data, labels)
-        self.sig_loaded.emit()
 
     def _fill_trends(self, data: DashboardData, labels: Labels) -> None:
         zone = ZoneInfo(self.ctx.zone)
@@ -330,69 +365,87 @@ class DashboardWindow(QWidget):
 
     def _fill_breakdowns(self, data: DashboardData, labels: Labels) -> None:
         headers = [
-            "",
-            labels["miss"],
-            labels["on_time"],
-            labels["reach"],
-            labels["satisfaction"],
+            figure_name(labels, "miss"),
+            figure_name(labels, "on_time"),
+            figure_name(labels, "reach"),
+            figure_name(labels, "satisfaction"),
             labels["duration_median"],
-            labels["completed"],
+            figure_name(labels, "completed"),
         ]
         names = {w.code: w.name for w in data.figures.wards}
-        ward_rows = [(names.get(code, code), h) for code, h in sorted(data.by_ward.items())]
-        self._fill_group(
-            "ward",
+        ward_rows = [(names.get(code, code), code, h) for code, h in sorted(data.by_ward.items())]
+        self.breakdowns["ward"].fill(
             labels["ward"],
+            _("Miss rate by ward"),
             headers,
-            [(n, _headline_cells(h)) for n, h in ward_rows],
-            [Bar(n, h.miss.value, _rate_cell(h.current.miss)) for n, h in ward_rows],
+            [GroupRow(n, code, _headline_cells(h)) for n, code, h in ward_rows],
+            [Bar(n, h.miss.value, _rate_cell(h.current.miss)) for n, _code, h in ward_rows],
+            self.targets.miss_max,
         )
-        for name, lines, title in (
-            ("nurse", data.figures.by_nurse, labels["nurse"]),
-            ("plan", data.figures.by_plan, labels["plan"]),
-        ):
+        for name, lines in (("nurse", data.figures.by_nurse), ("plan", data.figures.by_plan)):
             shown = [(line.label or labels["unassigned"], line) for line in lines]
-            self._fill_group(
-                name,
-                title,
+            self.breakdowns[name].fill(
+                labels[name],
+                _("Miss rate by nurse") if name == "nurse" else _("Miss rate by plan"),
                 headers,
-                [(n, _line_cells(line)) for n, line in shown],
+                [GroupRow(n, line.key, _line_cells(line)) for n, line in shown],
                 [Bar(n, line.rates.miss.value, _rate_cell(line.rates.miss)) for n, line in shown],
+                self.targets.miss_max,
             )
-
-    def _fill_group(self, name: str, title: str, headers: list[str], rows, bars) -> None:  # type: ignore[no-untyped-def]
-        chart, table = self.breakdowns[name]
-        chart.set_data(_("Miss rate by {group}").format(group=title), bars, self.targets.miss_max, False)
-        table.setHorizontalHeaderLabels([title, *headers[1:]])
-        table.setRowCount(0)
-        for label, cells in rows:
-            index = table.rowCount()
-            table.insertRow(index)
-            for column, text in enumerate([label, *cells]):
-                table.setItem(index, column, QTableWidgetItem(text))
 
     # ------------------------------------------------------------------ drill-down
 
-    def drill(self, key: str) -> None:
-        if self.data is None or key not in DRILLABLE:
+    def drill(self, key: str, group: GroupFilter | None = None) -> None:
+        """List the rows behind figure ``key`` of the shown scope (or of one breakdown group)."""
+        if self.data is None or key not in DRILL_KEYS:
             return
-        codes = self.data.figures.ward_codes
-        period = self.data.figures.period
+        request = (key, group)
+        if self._drill_pending == request:
+            return  # the same click twice (click + activation): one list is enough
+        dialog = self.drill_dialog
+        if (
+            dialog is not None
+            and shiboken6.isValid(dialog)
+            and dialog.isVisible()
+            and (dialog.key, dialog.result.group) == request
+        ):
+            dialog.raise_()
+            dialog.activateWindow()
+            return
+        figures = self.data.figures
+        codes, period, as_of = figures.ward_codes, figures.period, figures.as_of
         ctx = self.ctx
+        self._drill_pending = request
+
+        def failed(error: Exception) -> None:
+            self._drill_pending = None
+            self._failed(error)
+
         self.busy.run(
-            lambda: load_drill(ctx, codes, period, key),
-            lambda rows: self._show_drill(key, rows),
-            self._failed,
+            lambda: load_drill(ctx, codes, period, key, as_of=as_of, group=group),
+            self._show_drill,
+            failed,
             owner=self,
         )
 
-    def _show_drill(self, key: str, rows: tuple[DrillRow, ...]) -> None:
+    def _group_label(self, group: GroupFilter | None) -> str:
+        if group is None or self.data is None:
+            return ""
         labels = report_labels()
-        if self.drill_dialog is not None:
-            self.drill_dialog.close()
-        dialog = DrillDialog(
-            _("Tasks behind: {figure}").format(figure=labels[key]), key, rows, labels, self.ctx.zone, self
-        )
+        if group.by == "ward":
+            names = {w.code: w.name for w in self.data.figures.wards}
+            return names.get(group.key, group.key)
+        lines = self.data.figures.by_nurse if group.by == "nurse" else self.data.figures.by_plan
+        found = next((line.label for line in lines if line.key == group.key), group.key)
+        return found or labels["unassigned"]
+
+    def _show_drill(self, result: DrillResult) -> None:
+        self._drill_pending = None
+        old = self.drill_dialog
+        if old is not None and shiboken6.isValid(old):
+            old.close()
+            old.deleteLater()  # one list at a time: the previous one is not kept hidden
+        dialog = DrillDialog(result, self.ctx.zone, self._group_label(result.group), self)
         dialog.sig_open_task.connect(self.sig_open_task)
         self.drill_dialog = dialog
         dialog.show()
@@ -439,7 +492,7 @@ class DashboardWindow(QWidget):
         self.progress.setVisible(False)
         self.export_button.setEnabled(True)
         self.exported = path
-        self._show_message("")
+        self._show_message(None)
         self.as_of_label.setToolTip(str(path))
         self.sig_exported.emit(path)
         if not getattr(self, "quiet_export", False):
@@ -450,7 +503,7 @@ class DashboardWindow(QWidget):
                 parent=self,
             )
             open_button = box.addButton(_("Open"), QMessageBox.ButtonRole.AcceptRole)
-            box.addButton(QMessageBox.StandardButton.Close)
+            box.addButton(QMessageBox.StandardButton.Close).setText(_("Close"))
             box.exec()
             if box.clickedButton() is open_button:
                 QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
@@ -458,28 +511,28 @@ class DashboardWindow(QWidget):
     def _export_failed(self, error: Exception) -> None:
         self.progress.setVisible(False)
         self.export_button.setEnabled(True)
-        self._show_message(_("Export failed: {error}").format(error=error))
+        self._show_message(lambda: _("Export failed: {error}").format(error=error))
 
 
-def _headline_cells(h: Headline) -> list[str]:
+def _headline_cells(h: Headline) -> tuple[str, ...]:
     c = h.current
-    return [
+    return (
         _rate_cell(c.miss),
         _rate_cell(c.on_time),
         _rate_cell(c.reach),
         _rate_cell(c.satisfaction),
         fmt_seconds(c.durations.median_s),
         str(c.completed),
-    ]
+    )
 
 
-def _line_cells(line: GroupLine) -> list[str]:
+def _line_cells(line: GroupLine) -> tuple[str, ...]:
     r = line.rates
-    return [
+    return (
         _rate_cell(r.miss),
         _rate_cell(r.on_time),
         _rate_cell(r.reach),
         _rate_cell(r.satisfaction),
         fmt_seconds(r.durations.median_s),
         str(line.completed),
-    ]
+    )

@@ -4,6 +4,13 @@ The unique ``(ward_code, month)`` row is the claim: the job that inserts it buil
 the report, every other replica's insert fails and it moves on. A claim whose
 builder died (``building`` for longer than the lease) or that failed may be taken
 over by a conditional UPDATE, which again only one job can win.
+
+Late syncs make new *revisions* of the same row: ``claimed_by`` holds a token unique
+to each claim, and a rebuild claims the row by an UPDATE conditioned on the token
+it read. ``pdf`` and ``figures`` keep the last completed revision until the next
+one completes (so it stays downloadable while ``building`` or after ``failed``);
+the revision number, its source change number and the earlier revisions live in
+the ``figures`` document (see ``revisions``), which needs no new column.
 """
 
 from __future__ import annotations

@@ -44,13 +44,46 @@ def _cell(name: str, row: dict[str, Any]) -> str:
     return f"{value:.0f}"
 
 
-def render_pdf(figures: dict[str, Any]) -> bytes:
-    """The report of one ward-month; says plainly when the month had no follow-up data."""
+def revision_lines(figures: dict[str, Any], replaces: int | None, superseded_by: int | None) -> list[str]:
+    """What the reader must know about this revision: its number, what it replaces or what replaced it."""
+    revision = int(figures.get("revision") or 1)
+    lines = []
+    if superseded_by is not None:
+        lines.append(
+            f"已作废：本版已被第 {superseded_by} 版取代 SUPERSEDED by revision {superseded_by}"
+            + (f" ({figures['superseded_at']})" if figures.get("superseded_at") else "")
+        )
+    text = f"版本 Revision {revision}"
+    if replaces is not None:
+        text += (
+            f"（取代第 {replaces} 版：月末后补传的数据已计入 "
+            f"replaces revision {replaces}: late syncs included）"
+        )
+    if figures.get("source_change_no") is not None:
+        text += f" · 数据截至变更号 Data through change {figures['source_change_no']}"
+    lines.append(text)
+    return lines
+
+
+def document_title(figures: dict[str, Any], superseded_by: int | None) -> str:
+    title = f"{figures['ward']} {figures['month']} follow-up report, revision {figures.get('revision') or 1}"
+    return title + (f" (superseded by revision {superseded_by})" if superseded_by is not None else "")
+
+
+def render_pdf(
+    figures: dict[str, Any], *, replaces: int | None = None, superseded_by: int | None = None
+) -> bytes:
+    """The report of one ward-month; says plainly when the month had no follow-up data.
+
+    ``replaces``: the revision this one supersedes (late syncs changed the figures).
+    ``superseded_by``: rendering an earlier revision again — it is marked as replaced.
+    """
     font = register_report_fonts()
     body = ParagraphStyle("body", fontName=font, fontSize=10, leading=14)
     small = ParagraphStyle("small", parent=body, fontSize=8, leading=10)
     title = ParagraphStyle("title", parent=body, fontSize=16, leading=22, spaceAfter=6)
     heading = ParagraphStyle("heading", parent=body, fontSize=12, leading=18, spaceBefore=8)
+    warning = ParagraphStyle("warning", parent=heading, textColor=colors.HexColor("#b71c1c"))
 
     def p(text: str, style: ParagraphStyle = body) -> Paragraph:
         return Paragraph(markup(text), style)
@@ -79,8 +112,10 @@ def render_pdf(figures: dict[str, Any]) -> bytes:
         p(f"统计区间 Period (UTC): {figures['period']['start']} – {figures['period']['end']}"),
         p(f"时区 Zone: {figures['zone']}"),
         p(f"生成于 Built at: {figures['as_of']}"),
-        Spacer(1, 4 * mm),
     ]
+    for line in revision_lines(figures, replaces, superseded_by):
+        story.append(p(line, warning if line.startswith("已作废") else body))
+    story.append(Spacer(1, 4 * mm))
     if figures["no_data"]:
         story.append(p(NO_DATA_TEXT, heading))
     else:
@@ -99,7 +134,7 @@ def render_pdf(figures: dict[str, Any]) -> bytes:
         pagesize=A4,
         leftMargin=15 * mm,
         rightMargin=15 * mm,
-        title=f"{figures['ward']} {figures['month']} follow-up report",
+        title=document_title(figures, superseded_by),
         subject="no follow-up data" if figures["no_data"] else "monthly follow-up rates",
         author="随访护士站 central service",
     )

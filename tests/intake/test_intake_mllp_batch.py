@@ -1,6 +1,6 @@
-"""Group commit over MLLP: pipelined frames applied in one transaction with a SAVEPOINT each,
-ACKs sent after the one commit, in order; a failing message is rolled back alone; a dropped
-connection or a crash mid-batch leaves nothing half-applied, and the resend is idempotent."""
+"""Group commit over MLLP: pipelined frames applied in one transaction, ACKs sent after the one
+commit, in order; a failing message is rolled back alone; a dropped connection or a crash
+mid-batch leaves nothing half-applied, and the resend is idempotent."""
 
 from __future__ import annotations
 
@@ -79,7 +79,7 @@ def test_pipelined_batch_one_bad_message_in_the_middle(hospital, listener, batch
     good = [_patient(hospital) for _ in range(4)]
     bad = _patient(hospital)
     # The bad message fails inside apply (unknown ward) after its patient row was written:
-    # only its SAVEPOINT is rolled back.
+    # nothing of it is kept, the rest of the group is.
     bad_raw = bad.message("a01_admit.hl7", f"BAD-{tag}", **{"$WARD": f"NOWARD{tag}"})
     frames = [
         (f"G0-{tag}", good[0].message("a01_admit.hl7", f"G0-{tag}")),

@@ -21,8 +21,9 @@ from sqlalchemy.orm import Session
 from nurse_app.domain.model import Encounter, Patient, Role, Sex, User
 from server_sync.protocol import entity_to_payload, payload_to_entity
 from server_sync.service.config.models import WardRow
-from server_sync.service.intake import enroll, merge, mpi
+from server_sync.service.intake import enroll, group_cache, merge, mpi, transfer
 from server_sync.service.intake.config import IntakeSettings
+from server_sync.service.intake.context import IntakeContext
 from server_sync.service.intake.events import ApplyResult, EventKind, IntakeError, IntakeEvent, PatientData
 from server_sync.service.intake.models import EncounterKeyRow
 from server_sync.service.records.models import EncounterRow, PatientRow
@@ -62,26 +63,38 @@ def where(source: str, what: str) -> str:
 
 
 def new_context(*, db_session: Session, source: str, now: datetime) -> BatchContext:
-    return BatchContext(
+    return IntakeContext(
         db_session=db_session, user=INTAKE_USER, device_id=f"intake:{source}", client_id="intake", now=now
     )
 
 
 def apply_event(
-    *, db_session: Session, event: IntakeEvent, settings: IntakeSettings, now: datetime
+    *,
+    db_session: Session,
+    event: IntakeEvent,
+    settings: IntakeSettings,
+    now: datetime,
+    ctx: BatchContext | None = None,
 ) -> ApplyResult:
-    """Apply ``event``; raises IntakeError (nothing written by the caller's rollback) when it cannot."""
-    ctx = new_context(db_session=db_session, source=event.source, now=now)
+    """Apply ``event``; raises IntakeError (nothing written by the caller's rollback) when it cannot.
+
+    With ``ctx`` (a group of messages sharing one context) the caller calls ``ctx.finish()``.
+    """
+    own = ctx is None
+    if ctx is None:
+        ctx = new_context(db_session=db_session, source=event.source, now=now)
     result = ApplyResult()
     if event.kind is EventKind.MERGE:
         merge.merge_event(ctx, event, settings, result, upsert_patient=upsert_patient)
+    else:
+        patient = upsert_patient(
+            ctx, event.patient, event.source, settings, result, ward_hint=_ward_hint(event)
+        )
+        result.patient_id = patient.id
+        if event.visit is not None:
+            _apply_visit(ctx, event, patient, settings, result)
+    if own:
         ctx.finish()
-        return result
-    patient = upsert_patient(ctx, event.patient, event.source, settings, result, ward_hint=_ward_hint(event))
-    result.patient_id = patient.id
-    if event.visit is not None:
-        _apply_visit(ctx, event, patient, settings, result)
-    ctx.finish()
     return result
 
 
@@ -139,7 +152,7 @@ def upsert_patient(
         national_id=data.national_id or "",
     )
     row = new_row(ctx, "patient", entity_to_payload(patient), None, mrn=patient.mrn)
-    ctx.db_session.flush()  # the MPI rows and ward links below refer to it
+    group_cache.added_patient(ctx.db_session, row.id)
     mpi.remember(db_session=ctx.db_session, patient_id=row.id, data=data, stored=row.payload)
     if found.review:
         result.review_items += mpi.queue_review(
@@ -151,7 +164,7 @@ def upsert_patient(
 def _require_ward(ctx: BatchContext, code: str | None, source: str) -> WardRow:
     if not code:
         raise IntakeError("the ward is missing", code="101", location=where(source, "ward"))
-    ward = mpi.kept(ctx.db_session, ctx.db_session.get(WardRow, code))
+    ward = group_cache.get(ctx.db_session, WardRow, code)
     if ward is None:
         raise IntakeError(
             f"unknown ward {code}: add it with `followup-server wards add`",
@@ -177,7 +190,7 @@ def _find_encounter(
 ) -> tuple[EncounterRow | None, EncounterKeyRow | None]:
     if key is None:
         return None, None
-    key_row = ctx.db_session.get(EncounterKeyRow, key, with_for_update=True)
+    key_row = group_cache.get(ctx.db_session, EncounterKeyRow, key, lock=True)
     if key_row is None:
         return None, None
     row = _lock(ctx, "encounter", key_row.encounter_id)
@@ -214,15 +227,19 @@ def _apply_visit(
             return  # a demographics-only A08 for a stay we never saw
         row = _create_encounter(ctx, event, patient)
     else:
-        _update_encounter(ctx, event, row)
+        _update_encounter(ctx, event, row, result)
     result.encounter_id = row.id
     flags = set(visit.flags) | ({"deceased"} if event.patient.deceased else set())
     if key is not None:
         if key_row is None:
-            key_row = EncounterKeyRow(
-                key=key, encounter_id=row.id, patient_id=patient.id, flags="", updated_at=ctx.now
+            key_row = group_cache.add(
+                ctx.db_session,
+                EncounterKeyRow,
+                key,
+                EncounterKeyRow(
+                    key=key, encounter_id=row.id, patient_id=patient.id, flags="", updated_at=ctx.now
+                ),
             )
-            ctx.db_session.add(key_row)
         stored = {f for f in key_row.flags.split(",") if f}
         key_row.flags = ",".join(sorted(stored | flags))
         key_row.updated_at = ctx.now
@@ -254,7 +271,9 @@ def _create_encounter(ctx: BatchContext, event: IntakeEvent, patient: PatientRow
         discharge_summary=visit.disposition or "",
     )
     _check_times(encounter, source)
-    return new_row(ctx, "encounter", entity_to_payload(encounter), ward.code, patient_id=patient.id)
+    row = new_row(ctx, "encounter", entity_to_payload(encounter), ward.code, patient_id=patient.id)
+    group_cache.added_encounter(ctx.db_session, row)
+    return row
 
 
 def _check_times(encounter: Encounter, source: str) -> None:
@@ -264,7 +283,7 @@ def _check_times(encounter: Encounter, source: str) -> None:
         )
 
 
-def _update_encounter(ctx: BatchContext, event: IntakeEvent, row: EncounterRow) -> None:
+def _update_encounter(ctx: BatchContext, event: IntakeEvent, row: EncounterRow, result: ApplyResult) -> None:
     visit = event.visit
     assert visit is not None
     current: Encounter = payload_to_entity("encounter", row.payload)
@@ -287,6 +306,8 @@ def _update_encounter(ctx: BatchContext, event: IntakeEvent, row: EncounterRow) 
     _check_times(updated, event.source)
     if replace_payload(ctx, "encounter", row, entity_to_payload(updated)):
         row.ward_code = ward_code
+    if ward_code != current.ward_code:
+        result.moved_tasks += transfer.follow_stay(ctx, row.id, row.patient_id, current.ward_code, ward_code)
 
 
 def _cancel(ctx: BatchContext, row: EncounterRow, kind: EventKind) -> None:
@@ -305,15 +326,13 @@ def _cancel(ctx: BatchContext, row: EncounterRow, kind: EventKind) -> None:
 
 def previous_discharges(db_session: Session, patient_id: str, encounter_id: str) -> tuple[datetime, ...]:
     """Discharge times of the patient's other stays (for the 30-day readmission tag)."""
-    rows = db_session.scalars(
-        select(EncounterRow).where(
-            EncounterRow.patient_id == patient_id,
-            EncounterRow.id != encounter_id,
-            EncounterRow.deleted.is_(False),
-        )
-    )
+    rows = group_cache.encounters_of(db_session, patient_id)
+    if rows is None:
+        rows = db_session.scalars(select(EncounterRow).where(EncounterRow.patient_id == patient_id))
     found = []
     for row in rows:
+        if row.id == encounter_id or row.deleted:
+            continue
         value = row.payload.get("discharged_at")
         if value:
             found.append(datetime.fromisoformat(value.replace("Z", "+00:00")))

@@ -26,7 +26,7 @@ from nurse_app.domain.model import (
 from nurse_app.domain.scheduling import plan_tasks
 from server_sync.protocol import PayloadError, dataclass_from_payload, entity_to_payload, payload_to_entity
 from server_sync.service.config.models import ConfigDocumentRow, WardRow
-from server_sync.service.intake import mpi
+from server_sync.service.intake import group_cache
 from server_sync.service.intake.config import IntakeSettings
 from server_sync.service.intake.events import ApplyResult
 from server_sync.service.intake.models import PlanMatchRow
@@ -40,7 +40,14 @@ _LIVE = ("enrolled", "accepted")
 
 
 def active_plans(db_session: Session) -> tuple[Plan, ...]:
-    """The newest published version of every plan."""
+    """The newest published version of every plan (its config version checked once per transaction)."""
+    cached = group_cache.cache(db_session)
+    if cached.plans is None:
+        cached.plans = _active_plans(db_session)
+    return cached.plans
+
+
+def _active_plans(db_session: Session) -> tuple[Plan, ...]:
     newest = db_session.execute(
         select(func.max(ConfigDocumentRow.config_version)).where(ConfigDocumentRow.kind == "plan")
     ).scalar_one()
@@ -61,13 +68,16 @@ def active_plans(db_session: Session) -> tuple[Plan, ...]:
         if PublicationStatus(plan.status) is PublicationStatus.PUBLISHED:
             plans.append(plan)
     _PLAN_CACHE[cache_key] = (newest or 0, tuple(plans), {})
-    return tuple(plans)
+    return _PLAN_CACHE[cache_key][1]
 
 
 def plan_matcher(db_session: Session, lower_ratio: float) -> PlanMatcher:
     """The compiled matcher of the current plans (rebuilt when a plan is published)."""
     plans = active_plans(db_session)
-    matchers = _PLAN_CACHE[str(db_session.get_bind().engine.url)][2]
+    cached = _PLAN_CACHE.get(str(db_session.get_bind().engine.url))
+    if cached is None or cached[1] is not plans:  # another transaction saw a newer plan meanwhile
+        return PlanMatcher(plans, lower_ratio=lower_ratio)
+    matchers = cached[2]
     if lower_ratio not in matchers:
         matchers[lower_ratio] = PlanMatcher(plans, lower_ratio=lower_ratio)
     return matchers[lower_ratio]
@@ -78,7 +88,7 @@ def facts_for(
 ) -> DischargeFacts:
     from server_sync.service.intake.apply import previous_discharges
 
-    ward = mpi.kept(db_session, db_session.get(WardRow, encounter.ward_code))
+    ward = group_cache.get(db_session, WardRow, encounter.ward_code)
     return DischargeFacts(
         patient=payload_to_entity("patient", patient.payload),
         encounter=payload_to_entity("encounter", encounter.payload),
@@ -101,10 +111,10 @@ def enroll_discharge(
     matcher = plan_matcher(db_session, settings.candidate_ratio)
     if not matcher.plans:
         return
-    existing = {
-        m.plan_code: m
-        for m in db_session.scalars(select(PlanMatchRow).where(PlanMatchRow.encounter_id == encounter.id))
-    }
+    matches = group_cache.plan_matches_of(db_session, encounter.id)
+    if matches is None:
+        matches = db_session.scalars(select(PlanMatchRow).where(PlanMatchRow.encounter_id == encounter.id))
+    existing = {m.plan_code: m for m in matches}
     facts = facts_for(db_session, patient, encounter, flags)
     by_code = {plan.code: plan for plan in matcher.plans}
     for match in matcher.match(facts):
@@ -113,6 +123,7 @@ def enroll_discharge(
             continue  # decided before: an A08 after the A03 must not enroll twice
         if row is None:
             row = PlanMatchRow(id=str(uuid.uuid4()), encounter_id=encounter.id, plan_code=match.plan_code)
+            group_cache.added_plan_match(db_session, row)
         row.patient_id, row.ward_code = patient.id, encounter.ward_code
         row.plan_version, row.score, row.decision = match.plan_version, match.score, match.decision.value
         row.explanation = match.to_dict() | {"text": match.explain()}
@@ -134,7 +145,7 @@ def create_enrollment(
     ctx: BatchContext, plan: Plan, encounter: Encounter, score: float, source: EnrollmentSource
 ) -> str:
     """Store an enrollment and its tasks (``plan_tasks``) and put them on the change feed."""
-    ward = mpi.kept(ctx.db_session, ctx.db_session.get(WardRow, encounter.ward_code))
+    ward = group_cache.get(ctx.db_session, WardRow, encounter.ward_code)
     enrollment = Enrollment(
         encounter.patient_id,
         encounter.id,

@@ -75,6 +75,7 @@ class ApplyResult:
     enrolled: list[str] = field(default_factory=list)  # plan codes enrolled
     candidates: list[str] = field(default_factory=list)  # plan codes queued for review
     cancelled_tasks: int = 0
+    moved_tasks: int = 0  # open tasks that followed the stay to another ward
     review_items: int = 0
 
     def to_dict(self) -> dict[str, object]:
@@ -84,5 +85,6 @@ class ApplyResult:
             "enrolled": self.enrolled,
             "candidates": self.candidates,
             "cancelled_tasks": self.cancelled_tasks,
+            "moved_tasks": self.moved_tasks,
             "review_items": self.review_items,
         }

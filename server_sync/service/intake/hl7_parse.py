@@ -79,14 +79,20 @@ class Hl7Message:
         ]
 
     def get(self, segment: Segment | None, number: int, component: int = 1, repetition: int = 1) -> str:
-        """One unescaped value, '' when absent."""
-        reps = self.repetitions(segment, number)
-        if len(reps) < repetition:
+        """One unescaped value, '' when absent (only that value is unescaped: this is the hot path)."""
+        raw = self.raw_field(segment, number)
+        if not raw:
             return ""
         if segment is not None and segment.name == "MSH" and number <= 2:
-            return reps[0]
-        parts = self.components(reps[repetition - 1])
-        return parts[component - 1].strip() if len(parts) >= component else ""
+            return raw if repetition == 1 else ""
+        enc = self.encoding
+        reps = raw.split(enc.repetition)
+        if len(reps) < repetition:
+            return ""
+        parts = reps[repetition - 1].split(enc.component)
+        if len(parts) < component:
+            return ""
+        return self.unescape(parts[component - 1].split(enc.subcomponent)[0]).strip()
 
     def unescape(self, text: str) -> str:
         enc = self.encoding

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from sqlalchemy import select, update
 
-from server_sync.service.intake import mpi
+from server_sync.service.intake import group_cache, mpi
 from server_sync.service.intake.config import IntakeSettings
 from server_sync.service.intake.events import ApplyResult, IntakeError, IntakeEvent
 from server_sync.service.intake.models import (
@@ -55,8 +55,9 @@ def merge_event(
     for mrn, merged_id in merged_ids:
         if merged_id != survivor.id:
             merge_patients(ctx, merged_id=merged_id, surviving=survivor)
-        if db_session.get(PatientIdentifierRow, ("mrn", mrn)) is None:
-            db_session.add(PatientIdentifierRow(system="mrn", value=mrn, patient_id=survivor.id))
+        if group_cache.get(db_session, PatientIdentifierRow, ("mrn", mrn)) is None:
+            row = PatientIdentifierRow(system="mrn", value=mrn, patient_id=survivor.id)
+            group_cache.add(db_session, PatientIdentifierRow, ("mrn", mrn), row)
 
 
 def merge_patients(ctx: BatchContext, *, merged_id: str, surviving: PatientRow) -> None:

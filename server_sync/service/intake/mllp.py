@@ -5,11 +5,12 @@ deframes what arrives into a bounded queue, and one processor applies the
 frames in the order sent, in a worker thread (the database layer is
 synchronous). Group commit: the processor takes every frame already queued
 (at most ``mllp_batch_max`` frames / ``mllp_batch_bytes``) and applies them in
-ONE transaction, a SAVEPOINT per message (``hl7_intake.process_batch``), then
-sends their ACKs in order — all after the one commit, so an AA still means the
-message is durably stored. A pipelining sender thus pays one fsync per batch;
-a sender that waits for each ACK finds a queue of one and gets its ACK right
-after its own commit, with no waiting for more frames. Broken framing is never
+ONE transaction (``hl7_intake.process_batch``: in one go, leaving what applying
+them one by one would), then sends their ACKs in order — all after the one
+commit, so an AA still means the message is durably stored. A pipelining sender
+thus pays one fsync per batch; a sender that waits for each ACK finds a queue of
+one and gets its ACK right after its own commit, with no waiting for more
+frames. Broken framing is never
 silently dropped: a frame cut off by a new start byte or by the connection
 closing is dead-lettered and, while the peer still listens, answered with AR.
 """

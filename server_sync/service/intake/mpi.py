@@ -12,12 +12,14 @@ from __future__ import annotations
 import unicodedata
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from server_sync.service.intake import group_cache
 from server_sync.service.intake.events import PatientData
+from server_sync.service.intake.group_cache import cache
 from server_sync.service.intake.models import (
     MpiReviewRow,
     PatientIdentifierRow,
@@ -45,38 +47,6 @@ def phone_key(phone: str) -> str:
     return digits[-8:]  # ignore country and area prefixes: +86 139… = 139…
 
 
-@dataclass(slots=True)
-class TransactionCache:
-    """What one transaction already read, so a batch of messages does not read it again.
-
-    ``keep`` holds strong references to rows read here: the session's identity map is weak,
-    and a row still in it is returned by ``Session.get`` without a query (SQLAlchemy itself
-    expunges or expires what a rolled-back SAVEPOINT added or changed). ``unmerged`` are
-    patients known to have no A40 merge row in this transaction; ``forget`` drops that after
-    a SAVEPOINT rollback.
-    """
-
-    keep: list[object] = field(default_factory=list)
-    unmerged: set[str] = field(default_factory=set)
-
-    def forget(self) -> None:
-        self.unmerged.clear()
-
-
-def cache(db_session: Session) -> TransactionCache:
-    found = db_session.info.get("intake_cache")
-    if found is None:
-        found = db_session.info["intake_cache"] = TransactionCache()
-    return found
-
-
-def kept(db_session: Session, row):
-    """``row`` (may be None), kept in the session's identity map for the rest of the transaction."""
-    if row is not None:
-        cache(db_session).keep.append(row)
-    return row
-
-
 def survivor(*, db_session: Session, patient_id: str) -> str:
     """Follow A40 merges to the patient that survived."""
     unmerged = cache(db_session).unmerged
@@ -85,7 +55,7 @@ def survivor(*, db_session: Session, patient_id: str) -> str:
         seen.add(patient_id)
         if patient_id in unmerged:
             return patient_id
-        merged = kept(db_session, db_session.get(PatientMergeRow, patient_id))
+        merged = group_cache.get(db_session, PatientMergeRow, patient_id)
         if merged is None:
             unmerged.add(patient_id)
             return patient_id
@@ -94,7 +64,7 @@ def survivor(*, db_session: Session, patient_id: str) -> str:
 
 
 def lookup(*, db_session: Session, system: str, value: str) -> str | None:
-    row = kept(db_session, db_session.get(PatientIdentifierRow, (system, value.strip())))
+    row = group_cache.get(db_session, PatientIdentifierRow, (system, value.strip()))
     return None if row is None else survivor(db_session=db_session, patient_id=row.patient_id)
 
 
@@ -134,9 +104,7 @@ def resolve(*, db_session: Session, data: PatientData, auto_link: float, review:
             return Resolution(found, "national_id")
     if not (data.name and data.birth_date):
         return Resolution(None, "new")
-    rows = db_session.scalars(
-        select(PatientIndexRow).where(PatientIndexRow.birth_date == data.birth_date)
-    ).all()
+    rows = _born_on(db_session, data.birth_date)
     scored = sorted(((*score(data, row), row.patient_id) for row in rows), key=lambda item: -item[0])
     best = scored[0] if scored else None
     if best and best[0] >= auto_link:
@@ -145,23 +113,47 @@ def resolve(*, db_session: Session, data: PatientData, auto_link: float, review:
     return Resolution(None, "new", uncertain)
 
 
+def _born_on(db_session: Session, birth_date: date) -> list[PatientIndexRow]:
+    ahead = group_cache.ahead(db_session)
+    if ahead is not None and birth_date in ahead.index_by_birth:
+        return ahead.index_by_birth[birth_date]
+    return list(db_session.scalars(select(PatientIndexRow).where(PatientIndexRow.birth_date == birth_date)))
+
+
 def remember(*, db_session: Session, patient_id: str, data: PatientData, stored: dict) -> None:
     """Index a patient's identifiers and demographics (``stored`` = its current payload)."""
     for system, value in (("mrn", data.mrn), ("national_id", (data.national_id or "").upper())):
         value = value.strip()
-        if value and kept(db_session, db_session.get(PatientIdentifierRow, (system, value))) is None:
-            db_session.add(
-                kept(db_session, PatientIdentifierRow(system=system, value=value, patient_id=patient_id))
+        if value and group_cache.get(db_session, PatientIdentifierRow, (system, value)) is None:
+            group_cache.add(
+                db_session,
+                PatientIdentifierRow,
+                (system, value),
+                PatientIdentifierRow(system=system, value=value, patient_id=patient_id),
             )
-    row = kept(db_session, db_session.get(PatientIndexRow, patient_id))
+    row = group_cache.get(db_session, PatientIndexRow, patient_id)
     if row is None:
-        row = kept(db_session, PatientIndexRow(patient_id=patient_id))
-        db_session.add(row)
+        row = group_cache.add(db_session, PatientIndexRow, patient_id, PatientIndexRow(patient_id=patient_id))
     row.name_key = name_key(stored.get("name", ""))
-    row.birth_date = datetime.fromisoformat(stored["birth_date"]).date() if stored.get("birth_date") else None
+    born = datetime.fromisoformat(stored["birth_date"]).date() if stored.get("birth_date") else None
+    _reindex_birth(db_session, row, born)
+    row.birth_date = born
     row.phone_key = phone_key(stored.get("phone", ""))
     row.sex = stored.get("sex", "")
     row.national_id = (stored.get("national_id") or "").upper()
+
+
+def _reindex_birth(db_session: Session, row: PatientIndexRow, born: date | None) -> None:
+    """Keep the read-ahead's birth-date blocks exact when a patient is indexed or re-dated."""
+    ahead = group_cache.ahead(db_session)
+    if ahead is None:
+        return
+    old = ahead.index_by_birth.get(row.birth_date) if row.birth_date else None
+    if old is not None and row.birth_date != born and row in old:
+        old.remove(row)
+    new = ahead.index_by_birth.get(born) if born else None
+    if new is not None and row not in new:
+        new.append(row)
 
 
 def queue_review(
@@ -198,6 +190,6 @@ def repoint(*, db_session: Session, merged_id: str, surviving_id: str, now: date
     index = db_session.get(PatientIndexRow, merged_id)
     if index is not None:
         db_session.delete(index)
-    cache(db_session).unmerged.discard(merged_id)
+    cache(db_session).forget()  # identifiers, index rows and encounters moved: read them again
     if db_session.get(PatientMergeRow, merged_id) is None:
         db_session.add(PatientMergeRow(merged_id=merged_id, surviving_id=surviving_id, merged_at=now))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from server_sync.protocol import ConfigResponse, UserInfo
 from server_sync.service.auth import service as auth_service
@@ -25,6 +25,7 @@ from server_sync.service.core.deps import (
     SessionDep,
     SettingsDep,
 )
+from server_sync.service.core.replies import json_reply
 
 router = APIRouter(tags=["config"])
 
@@ -36,9 +37,9 @@ def _published(row: ConfigDocumentRow) -> dict[str, Any]:
 @router.get("/config", response_model=ConfigResponse)
 def config_feed(
     principal: CurrentUser, db_session: SessionDep, since: Annotated[int, Query(ge=0, le=MAX_DB_INT)] = 0
-) -> ConfigResponse:
+) -> Response:
     """Every configuration document published after ``since`` (wards, users, plans, scales…)."""
-    return service.documents_since(db_session=db_session, since=since)
+    return json_reply(service.documents_since(db_session=db_session, since=since))
 
 
 @router.post("/admin/wards", status_code=201)

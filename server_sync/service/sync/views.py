@@ -18,6 +18,7 @@ from server_sync.service.audit import service as audit_service
 from server_sync.service.core import meta
 from server_sync.service.core.deps import MAX_DB_INT, CurrentUser, DatabaseDep, SessionDep, SettingsDep
 from server_sync.service.core.errors import ServiceError
+from server_sync.service.core.replies import json_reply
 from server_sync.service.sync import pull as pull_service
 from server_sync.service.sync import push as push_service
 from server_sync.service.sync.models import SyncIssueRow
@@ -144,8 +145,7 @@ def push(
             413, "payload_too_large", f"a push may carry at most {settings.max_push_bytes} bytes"
         )
     answer = push_service.push(database=database, principal=principal, request=body, now=utc_now())
-    # Already a validated PushResponse: serialise it once (FastAPI would dump and re-validate it).
-    return Response(answer.model_dump_json(), media_type="application/json")
+    return json_reply(answer)
 
 
 @router.get("/pull", response_model=PullResponse)
@@ -179,7 +179,7 @@ def pull(
                 detail="sync pull",
             )
         )
-    return Response(page.model_dump_json(), media_type="application/json")
+    return json_reply(page)
 
 
 @router.get("/issues", response_model=SyncIssueList)
@@ -188,7 +188,7 @@ def issues(
     db_session: SessionDep,
     client_id: str | None = None,
     limit: Annotated[int, Query(ge=1)] = 500,
-) -> SyncIssueList:
+) -> Response:
     """Rejected and conflicting mutations of this client (and, for non-admins, this user)."""
     query = select(SyncIssueRow)
     if client_id is not None:
@@ -213,4 +213,4 @@ def issues(
         )
         for row in rows
     ]
-    return SyncIssueList(server_epoch=meta.server_epoch(db_session=db_session), issues=items)
+    return json_reply(SyncIssueList(server_epoch=meta.server_epoch(db_session=db_session), issues=items))

@@ -20,6 +20,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import and_, bindparam, delete, insert, select, update
@@ -55,9 +56,10 @@ class Record:
 
     __slots__ = ()
     _columns: tuple[str, ...] = ()
+    _column_getter: Any = None  # attrgetter of every column: one C call per snapshot
 
     def _values(self) -> tuple[Any, ...]:
-        return tuple(getattr(self, name) for name in self._columns)
+        return self._column_getter(self)
 
 
 def _record_type(entity: str) -> type[Record]:
@@ -66,7 +68,13 @@ def _record_type(entity: str) -> type[Record]:
     return type(
         f"{entity.title().replace('_', '')}Record",
         (Record,),
-        {"__slots__": (*columns, "_loaded"), "_columns": columns, "entity": entity, "table": table},
+        {
+            "__slots__": (*columns, "_loaded"),
+            "_columns": columns,
+            "_column_getter": attrgetter(*columns),
+            "entity": entity,
+            "table": table,
+        },
     )
 
 

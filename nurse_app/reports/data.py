@@ -18,7 +18,7 @@ from sqlalchemy import select
 from nurse_app.domain import metrics as pure
 from nurse_app.domain.errors import DomainError
 from nurse_app.domain.metrics import GroupBy, Period, Rate, RateRow, RateTable
-from nurse_app.domain.model import DEFAULT_ZONE, TaskStatus, User, require_utc
+from nurse_app.domain.model import DEFAULT_ZONE, Encounter, FollowUpTask, TaskStatus, User, require_utc
 from nurse_app.reports.details import (
     AlertSummary,
     Comment,
@@ -28,6 +28,7 @@ from nurse_app.reports.details import (
     missed_follow_ups,
     satisfaction_results,
 )
+from nurse_app.reports.diagnosis import NO_DIAGNOSIS, diagnosis_scope
 from nurse_app.reports.headline import ALL, Headline, Targets, headlines_from_records
 from nurse_app.reports.records import ScopeRecords, load_records
 from nurse_app.reports.scope import (
@@ -59,7 +60,7 @@ BUILD_STEPS = (
     "checking wards",
     "loading follow-up records",
     "headline figures",
-    "per-nurse and per-plan tables",
+    "per-nurse, per-plan and per-diagnosis tables",
     "weekly trend",
     "missed follow-ups, alerts, satisfaction",
 )
@@ -71,7 +72,7 @@ class ReportCancelled(DomainError):
 
 @dataclass(frozen=True, slots=True)
 class GroupLine:
-    """One row of the per-nurse or per-plan table: the five rates plus follow-ups completed."""
+    """One row of the per-nurse, per-plan or per-diagnosis table: the five rates plus follow-ups completed."""
 
     key: str
     label: str
@@ -104,6 +105,7 @@ class WardMonthFigures:
     weekly: tuple[WeekPoint, ...]
     by_nurse: tuple[GroupLine, ...]
     by_plan: tuple[GroupLine, ...]
+    by_diagnosis: tuple[GroupLine, ...]  # key: ICD-10 category, NO_DIAGNOSIS last
     missed: tuple[MissedFollowUp, ...]
     alerts: AlertSummary
     satisfaction: tuple[SatisfactionItem, ...]
@@ -119,30 +121,59 @@ class WardMonthFigures:
         return tuple(w.code for w in self.wards)
 
 
+def _in_scope(records: ScopeRecords, wards: Sequence[str]) -> list[FollowUpTask]:
+    return [t for t in records.tasks if t.ward_code in wards]
+
+
 def _rates(
     records: ScopeRecords, wards: Sequence[str], period: Period, as_of: datetime, by: GroupBy, zone: str
 ) -> RateTable:
-    """The pure definitions over the scope's records; the on-time rate sees every task of an encounter."""
-    in_scope = [t for t in records.tasks if t.ward_code in wards]
+    """The pure definitions over the scope's records."""
     encounters = [e for e in records.encounters if e.ward_code in wards]
+    return _rates_of(_in_scope(records, wards), encounters, records, period, as_of, by, zone)
+
+
+def _rates_of(
+    tasks: Sequence[FollowUpTask],
+    encounters: Sequence[Encounter],
+    records: ScopeRecords,
+    period: Period,
+    as_of: datetime,
+    by: GroupBy,
+    zone: str,
+) -> RateTable:
+    """The five rates of ``tasks`` / ``encounters``; the on-time rate sees every task of an encounter."""
     return pure.build_rate_table(
         by,
-        miss=pure.miss_rate(in_scope, period, as_of=as_of, by=by, zone=zone),
+        miss=pure.miss_rate(tasks, period, as_of=as_of, by=by, zone=zone),
         on_time=pure.on_time_rate(
             encounters, records.tasks, records.attempts, period, as_of=as_of, by=by, zone=zone
         ),
-        reach=pure.reach_rate(in_scope, records.attempts, period, by=by, zone=zone),
-        durations=pure.call_durations(in_scope, records.attempts, period, by=by, zone=zone),
-        satisfaction=pure.satisfaction_rate(in_scope, records.responses, period, by=by, zone=zone),
+        reach=pure.reach_rate(tasks, records.attempts, period, by=by, zone=zone),
+        durations=pure.call_durations(tasks, records.attempts, period, by=by, zone=zone),
+        satisfaction=pure.satisfaction_rate(tasks, records.responses, period, by=by, zone=zone),
     )
 
 
-def _completed_by(records: ScopeRecords, wards: Sequence[str], period: Period, by: GroupBy) -> dict[str, int]:
+def _completed_by(tasks: Iterable[FollowUpTask], period: Period, by: GroupBy) -> dict[str, int]:
+    """Follow-ups completed in ``period`` per nurse, plan or ward (the headline's "completed" count)."""
     done: dict[str, int] = defaultdict(int)
-    for t in records.tasks:
-        if t.ward_code in wards and t.status == TaskStatus.COMPLETED and t.completed_at in period:
-            done[(t.assignee or "") if by is GroupBy.NURSE else t.plan_code] += 1
+    for t in tasks:
+        if t.status == TaskStatus.COMPLETED and t.completed_at in period:
+            key = {GroupBy.NURSE: t.assignee or "", GroupBy.PLAN: t.plan_code}.get(by, t.ward_code)
+            done[key] += 1
     return done
+
+
+def _diagnosis_lines(
+    records: ScopeRecords, wards: Sequence[str], period: Period, as_of: datetime, zone: str
+) -> tuple[GroupLine, ...]:
+    """Per diagnosis group: the ward-grouped definitions over tasks relabeled with their group."""
+    scope = diagnosis_scope(records, wards)
+    table = _rates_of(scope.tasks, scope.encounters, records, period, as_of, GroupBy.WARD, zone)
+    lines = _group_lines(table, _completed_by(scope.tasks, period, GroupBy.WARD), scope.labels)
+    # "No diagnosis" is a remainder, not a category: it goes last (a stable sort keeps code order).
+    return tuple(sorted(lines, key=lambda line: line.key == NO_DIAGNOSIS))
 
 
 def _group_lines(table: RateTable, done: dict[str, int], labels: dict[str, str]) -> tuple[GroupLine, ...]:
@@ -233,14 +264,15 @@ def build_figures(
     step(4)
     by_nurse = _group_lines(
         _rates(records, codes, period, as_of, GroupBy.NURSE, zone),
-        _completed_by(records, codes, period, GroupBy.NURSE),
+        _completed_by(_in_scope(records, codes), period, GroupBy.NURSE),
         nurse_labels(conn),
     )
     by_plan = _group_lines(
         _rates(records, codes, period, as_of, GroupBy.PLAN, zone),
-        _completed_by(records, codes, period, GroupBy.PLAN),
+        _completed_by(_in_scope(records, codes), period, GroupBy.PLAN),
         plan_labels(conn),
     )
+    by_diagnosis = _diagnosis_lines(records, codes, period, as_of, zone)
     step(5)
     weekly = _weekly(records, codes, period, as_of, zone)
     step(6)
@@ -260,6 +292,7 @@ def build_figures(
         weekly,
         by_nurse,
         by_plan,
+        by_diagnosis,
         missed,
         alerts,
         items,

@@ -32,7 +32,7 @@ from sqlalchemy import func, select
 from nurse_app.domain import metrics as pure
 from nurse_app.domain.metrics import Durations, GroupBy, Period, Rate
 from nurse_app.domain.model import DEFAULT_ZONE, AlertSeverity, AlertStatus, TaskStatus
-from nurse_app.reports.headline_sql import sql_tallies
+from nurse_app.reports.headline_sql import icd10_group, sql_tallies
 from nurse_app.reports.records import ScopeRecords, load_records
 from nurse_app.reports.scope import previous_period
 from nurse_app.store.metrics_sql import Executor
@@ -161,10 +161,6 @@ class Tally:
 ALL = "*"  # the group key of a whole scope
 
 
-def _icd10_group(code: str) -> str:
-    return code.strip().upper()[:3]
-
-
 def tallies(
     records: ScopeRecords,
     wards: Sequence[str],
@@ -209,7 +205,7 @@ def tallies(
             completed[t.ward_code] += 1
         diagnosis = primary.get(t.encounter_id)
         if t.due_at in period and t.status != TaskStatus.CANCELLED and diagnosis and diagnosis.icd10.strip():
-            diseases[t.ward_code].add(_icd10_group(diagnosis.icd10))
+            diseases[t.ward_code].add(icd10_group(diagnosis.icd10))
     filled: dict[str, int] = defaultdict(int)
     ward_of = {t.id: t.ward_code for t in own}
     superseded = {r.supersedes for r in records.responses if r.supersedes and r.supersedes != r.id}

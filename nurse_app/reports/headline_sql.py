@@ -14,7 +14,7 @@ plain counts stay in Python:
   ``timedelta.total_seconds()`` — and their median and mean are taken by
   ``statistics`` as the pure function does;
 * disease groups are the distinct ``primary_icd10`` (the primary diagnosis
-  the encounter row is saved with), grouped by ``_icd10_group`` in Python.
+  the encounter row is saved with), grouped by ``icd10_group`` in Python.
 
 A response is superseded when any other response names it in ``supersedes``
 (a correction supersedes a response of the same task, so this is what the
@@ -48,6 +48,11 @@ attempts = CallAttemptRow.__table__
 encounters = EncounterRow.__table__
 responses = ResponseRow.__table__
 answers = ResponseAnswerRow.__table__
+
+
+def icd10_group(code: str) -> str:
+    """``I50.9`` → ``I50``: the disease group a primary diagnosis counts under."""
+    return code.strip().upper()[:3]
 
 
 def _in(column, period: Period):  # type: ignore[no-untyped-def]
@@ -218,7 +223,7 @@ def _diseases(conn: Executor, wards: list[str], period: Period) -> dict[str, set
     found: dict[str, set[str]] = defaultdict(set)
     for ward, icd10 in conn.execute(query):
         if icd10 and icd10.strip():
-            found[ward].add(icd10.strip().upper()[:3])
+            found[ward].add(icd10_group(icd10))
     return found
 
 

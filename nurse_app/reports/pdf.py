@@ -50,12 +50,18 @@ STATUS_FILL = {
 
 
 class _Styles:
-    def __init__(self, font: str) -> None:
+    def __init__(self, font: str, lang: str) -> None:
         self.font = font
         base = {"fontName": font, "wordWrap": "CJK"}
         self.body = ParagraphStyle("body", fontSize=9, leading=13, **base)
         self.small = ParagraphStyle("small", fontSize=7, leading=9, **base)
         self.cell = ParagraphStyle("cell", fontSize=7.5, leading=9.5, **base)
+        # Column headings are the report's own words: English ones wrap at spaces ("Follow-ups
+        # completed"), not mid-word as CJK wrapping (needed for Chinese cells) would break them.
+        heading_wrap = "CJK" if lang == "zh_CN" else None
+        self.heading = ParagraphStyle(
+            "heading", fontSize=7.5, leading=9.5, fontName=font, wordWrap=heading_wrap
+        )
         self.h1 = ParagraphStyle("h1", fontSize=13, leading=18, spaceBefore=8, spaceAfter=6, **base)
         self.cover_title = ParagraphStyle("cover", fontSize=28, leading=36, alignment=1, **base)
         self.cover_line = ParagraphStyle("cover_line", fontSize=14, leading=22, alignment=1, **base)
@@ -104,8 +110,13 @@ def _table(
 ) -> Table:
     """A data table: header row repeated on every page, grid, small CJK text wrapped inside its cell."""
     wrapped = [
-        [cell if isinstance(cell, Flowable) else Paragraph(markup(str(cell)), styles.cell) for cell in row]
-        for row in rows
+        [
+            cell
+            if isinstance(cell, Flowable)
+            else Paragraph(markup(str(cell)), styles.heading if number == 0 else styles.cell)
+            for cell in row
+        ]
+        for number, row in enumerate(rows)
     ]
     table = Table(wrapped, colWidths=list(widths), repeatRows=1)
     table.setStyle(
@@ -202,6 +213,7 @@ def story_of(figures: WardMonthFigures, labels: Labels, styles: _Styles, hospita
     groups = [2.4, 1, 1, 1, 1.1, 1.1, 1.1, 1, 1.2, 1.1]
     story += _section(sections.by_nurse_table(figures, labels), groups, labels, styles)
     story += _section(sections.by_plan_table(figures, labels), groups, labels, styles)
+    story += _section(sections.by_diagnosis_table(figures, labels), groups, labels, styles)
     story += _section(
         sections.missed_table(figures, labels, short=True),
         [0.8, 1.45, 2.0, 2.0, 1.4, 1.4, 2.8, 1.0],
@@ -231,7 +243,7 @@ def render_pdf(
     """Write the report of ``figures`` to a path or a binary file object."""
     labels = Labels(lang)
     font = register_report_fonts()
-    styles = _Styles(font)
+    styles = _Styles(font, lang)
     hospital = hospital or labels["default_hospital"]
     wards = "、".join(w.name for w in figures.wards)
     label = figures.label or sections.period_text(figures.period, figures.zone)

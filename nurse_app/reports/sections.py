@@ -118,7 +118,15 @@ def weekly_table(figures: WardMonthFigures, labels: Labels) -> DataTable:
     return DataTable("weekly", labels["trend"], header, rows)
 
 
-def _group_table(key: str, title: str, first: str, lines: Sequence[GroupLine], labels: Labels) -> DataTable:
+def _group_table(
+    key: str,
+    title: str,
+    first: str,
+    lines: Sequence[GroupLine],
+    labels: Labels,
+    unlabeled: str = "unassigned",
+) -> DataTable:
+    """One row per group; a group without a label is named by ``labels[unlabeled]``."""
     header = (
         first,
         labels["completed"],
@@ -133,7 +141,7 @@ def _group_table(key: str, title: str, first: str, lines: Sequence[GroupLine], l
     )
     rows = tuple(
         (
-            line.label or labels["unassigned"],
+            line.label or labels[unlabeled],
             line.completed,
             line.rates.miss.denominator,
             line.rates.miss.numerator,
@@ -246,8 +254,9 @@ def report_tables(figures: WardMonthFigures, labels: Labels) -> tuple[DataTable,
     return (
         headline_table(figures, labels),
         weekly_table(figures, labels),
-        _group_table("by_nurse", labels["by_nurse"], labels["nurse"], figures.by_nurse, labels),
-        _group_table("by_plan", labels["by_plan"], labels["plan"], figures.by_plan, labels),
+        by_nurse_table(figures, labels),
+        by_plan_table(figures, labels),
+        by_diagnosis_table(figures, labels),
         missed_table(figures, labels),
         alerts_table(figures, labels),
         satisfaction_table(figures, labels),
@@ -261,3 +270,10 @@ def by_nurse_table(figures: WardMonthFigures, labels: Labels) -> DataTable:
 
 def by_plan_table(figures: WardMonthFigures, labels: Labels) -> DataTable:
     return _group_table("by_plan", labels["by_plan"], labels["plan"], figures.by_plan, labels)
+
+
+def by_diagnosis_table(figures: WardMonthFigures, labels: Labels) -> DataTable:
+    first = labels["diagnosis"]
+    return _group_table(
+        "by_diagnosis", labels["by_diagnosis"], first, figures.by_diagnosis, labels, "no_diagnosis"
+    )

@@ -29,7 +29,7 @@ from nurse_app.reports.data import WardMonthFigures, build_ward_month
 from nurse_app.reports.labels import fmt_rate, fmt_seconds
 from nurse_app.reports.pdf import write_pdf
 from nurse_app.reports.scope import UnknownWard, WardNotPermitted, check_scope
-from nurse_app.reports.tables import write_csv, write_xlsx
+from nurse_app.reports.tables import csv_text, write_csv, write_xlsx
 from nurse_app.security.cache_key import SERVICE_NAME, cache_key_username
 from nurse_app.store.engine import open_cache
 from nurse_app.store.migrate import upgrade_to_head
@@ -106,6 +106,45 @@ def test_pdf_carries_the_numbers_of_stats(
     # pdftotext drops the spaces between runs of the two faces, hence the comparison without spaces.
     assert "第1页/共" in text.replace(" ", "") and "随访质量月报" in text and "示范医院" in text
     assert "漏访明细" in text and "护士明细" in text
+    # The by-diagnosis table follows the by-plan table, one row per ICD-10 category.
+    assert text.index("随访方案明细") < text.index("病种明细") < text.index("漏访明细")
+    for line in figures.by_diagnosis:
+        assert line.label in text, line.label
+
+
+def csv_sections(text: str) -> dict[str, list[list[str]]]:
+    """title → header and rows of every table of the report CSV."""
+    sections: dict[str, list[list[str]]] = {}
+    rows = list(csv.reader(io.StringIO(text)))
+    start = 0
+    for index, row in enumerate([*rows, []]):
+        if not row:
+            if index > start:
+                sections[rows[start][0]] = rows[start + 1 : index]
+            start = index + 1
+    return sections
+
+
+@pytest.mark.parametrize(
+    ("lang", "title", "first"),
+    [("zh_CN", "病种明细", "病种（ICD-10 类目）"), ("en", "By diagnosis group", "Diagnosis group (ICD-10)")],
+)
+def test_csv_has_the_by_diagnosis_table_after_the_by_plan_table(
+    figures: WardMonthFigures, lang: str, title: str, first: str
+) -> None:
+    text = csv_text(figures, lang=lang)
+    sections = csv_sections(text)
+    titles = list(sections)
+    assert titles.index(title) == titles.index("随访方案明细" if lang == "zh_CN" else "By plan") + 1
+    header, *rows = sections[title]
+    assert header[0] == first
+    assert [row[0] for row in rows] == [line.label for line in figures.by_diagnosis]
+    assert all(row[0][:3].isalnum() and row[0][3] == " " for row in rows)  # "I50 心力衰竭"
+    # Completed, closed and missed per group add up to the headline's counts.
+    completed, closed, missed = (sum(int(row[i]) for row in rows) for i in (1, 2, 3))
+    head = figures.headline.current
+    assert (completed, closed, missed) == (head.completed, head.miss.denominator, head.miss.numerator)
+    assert closed > 0 and len(rows) > 1  # the demo month is not trivially empty
 
 
 @needs_poppler
@@ -153,7 +192,7 @@ def test_xlsx_matches_the_csv(figures: WardMonthFigures, tmp_path: Path) -> None
             sections.append(current)
             current = []
     book = load_workbook(xlsx_path)
-    assert len(book.sheetnames) == len(sections) == 8
+    assert len(book.sheetnames) == len(sections) == 9
     for sheet, section in zip(book.worksheets, sections, strict=True):
         assert sheet.title == section[0][0][:31]
         assert all(cell.font.bold for cell in sheet[1])

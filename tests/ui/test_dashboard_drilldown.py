@@ -1,7 +1,7 @@
 """Every number of the quality dashboard opens the rows behind it, and those rows recount the number.
 
-The headline cards (all ten) and every number cell of the ward / nurse / plan
-tables: the rows the drill-down lists give back exactly the numerator and
+The headline cards (all ten) and every number cell of the ward / nurse / plan /
+diagnosis-group tables: the rows the drill-down lists give back exactly the numerator and
 population (or median, mean, count of categories) shown, on the demo cache.
 Opening a patient from any list goes through the main window (audited).
 """
@@ -128,7 +128,11 @@ def test_every_breakdown_cell_lists_the_rows_of_its_group(manager, data):
             assert {r.ward_code for r in result.rows} <= {code}
             _assert_recounts(result, key, _ward_numbers(headline, key))
             checked += 1
-    for by, lines in (("nurse", data.figures.by_nurse), ("plan", data.figures.by_plan)):
+    for by, lines in (
+        ("nurse", data.figures.by_nurse),
+        ("plan", data.figures.by_plan),
+        ("diagnosis", data.figures.by_diagnosis),
+    ):
         assert lines
         for line in lines:
             for key in BREAKDOWN_KEYS:
@@ -136,6 +140,15 @@ def test_every_breakdown_cell_lists_the_rows_of_its_group(manager, data):
                 _assert_recounts(result, key, _line_numbers(line, key))
                 checked += 1
     assert checked > 30
+
+
+def test_a_diagnosis_cell_lists_only_its_category(manager, data):
+    line = max(data.figures.by_diagnosis, key=lambda line: line.rates.reach.denominator)
+    for key in ("reach", "diseases"):
+        result = _drill(manager, data, key, GroupFilter("diagnosis", line.key))
+        assert result.rows and len(result.rows) < len(_drill(manager, data, key).rows)
+    # The diseases list names each row's category: all of them are the cell's.
+    assert result.groups == {line.key}
 
 
 def test_a_nurse_cannot_drill(desk_engine, data):

@@ -76,6 +76,8 @@ def test_switching_language_rewrites_every_dashboard_text(qtbot, dashboard):
     assert chinese["card miss"][0] == "漏访率" and chinese["card miss"][2].startswith("上期")
     assert chinese["as_of"].startswith("数据截至")
     assert chinese["table nurse"][0] == "护士"
+    assert chinese["tabs"][-1] == "按病种" and chinese["bars diagnosis"] == "漏访率（按病种）"
+    assert chinese["table diagnosis"][0] == "病种（ICD-10 类目）"
     assert "、" in chinese["scope"]  # two wards, joined the Chinese way
 
     set_language("en")
@@ -85,7 +87,7 @@ def test_switching_language_rewrites_every_dashboard_text(qtbot, dashboard):
     assert english["custom"] == "Custom…"
     assert english["refresh"] == "Refresh" and english["export"] == "Export report"
     assert english["export_menu"] == ["PDF report…", "CSV tables…", "Excel workbook…"]
-    assert english["tabs"] == ["Trend", "By ward", "By nurse", "By plan"]
+    assert english["tabs"] == ["Trend", "By ward", "By nurse", "By plan", "By diagnosis group"]
     assert english["as_of"] == "Data as of: local data (never synced)"
     assert english["card miss"][0] == "Miss rate"
     assert english["card miss"][2].startswith("Previous ")
@@ -97,6 +99,8 @@ def test_switching_language_rewrites_every_dashboard_text(qtbot, dashboard):
     assert english["bars nurse"] == "Miss rate by nurse"
     assert english["table ward"][:3] == ["Ward", "Miss rate", "On-time rate\n(24 h)"]  # two lines
     assert english["table nurse"][0] == "Nurse" and english["table plan"][0] == "Plan"
+    assert english["table diagnosis"][0] == "Diagnosis group (ICD-10)"
+    assert english["bars diagnosis"] == "Miss rate by diagnosis group"
     assert ", " in english["scope"] and "、" not in english["scope"]
     for key, text in chinese.items():
         if key in SAME_IN_BOTH:

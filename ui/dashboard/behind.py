@@ -20,10 +20,12 @@ once while the card counts two).
 
 Every figure of the dashboard therefore has rows behind it; none is a bare
 number (a card is only clickable when its population is not empty). A
-breakdown cell (ward / nurse / plan) narrows the same rows with the grouping
-rule of that figure (durations group by the nurse who made the call,
+breakdown cell (ward / nurse / plan / diagnosis group) narrows the same rows with the
+grouping rule of that figure (durations group by the nurse who made the call,
 satisfaction by the nurse who submitted the survey, on time by the first task's
 assignee, the others by the task's assignee), exactly as ``metrics._Grouper`` does.
+A diagnosis group is the same for every figure: the ICD-10 category of the primary
+diagnosis of the row's encounter (``nurse_app.reports.diagnosis``).
 
 This belongs next to ``nurse_app.reports.drilldown``; it lives here while that
 module is owned by another change, and imports only ``nurse_app``.
@@ -40,6 +42,7 @@ from nurse_app.domain.metrics import ON_TIME_LIMIT, Period, first_task
 from nurse_app.domain.model import SATISFIED_ORDINAL, CallOutcome, FollowUpTask, TaskStatus
 from nurse_app.domain.privacy import mask_phone
 from nurse_app.reports.details import AttemptNote, mask_name
+from nurse_app.reports.diagnosis import NO_DIAGNOSIS, diagnosis_group, task_diagnosis_groups, task_groups
 from nurse_app.reports.drilldown import DRILLABLE as TASK_LISTS
 from nurse_app.reports.drilldown import DrillRow, drill_rows, tasks_behind
 from nurse_app.reports.headline import FIGURE_KEYS
@@ -60,12 +63,15 @@ __all__ = [
 DRILL_KEYS: tuple[str, ...] = FIGURE_KEYS
 # The figures of a breakdown table's columns (the first column is the group's name).
 BREAKDOWN_KEYS: tuple[str, ...] = ("miss", "on_time", "reach", "satisfaction", "duration_median", "completed")
-GROUPS = ("ward", "nurse", "plan")
+GROUPS = ("ward", "nurse", "plan", "diagnosis")
 
 
 @dataclass(frozen=True, slots=True)
 class GroupFilter:
-    """One breakdown cell's group: ``by`` is ward / nurse / plan, ``key`` the group ('' = unassigned)."""
+    """One breakdown cell's group: ``by`` is ward / nurse / plan / diagnosis, ``key`` the group.
+
+    ``''`` is the unassigned nurse, or the tasks without a diagnosis (``NO_DIAGNOSIS``).
+    """
 
     by: str
     key: str
@@ -128,11 +134,17 @@ class DrillResult:
         return frozenset(d.icd10_group for d in self.details if d.icd10_group)
 
 
-def _matches(group: GroupFilter | None, *, ward: str, nurse: str | None, plan: str) -> bool:
+def _matches(group: GroupFilter | None, *, ward: str, nurse: str | None, plan: str, diagnosis: str) -> bool:
     if group is None:
         return True
-    value = {"ward": ward, "nurse": nurse or "", "plan": plan}[group.by]
+    value = {"ward": ward, "nurse": nurse or "", "plan": plan, "diagnosis": diagnosis}[group.by]
     return value == group.key
+
+
+def _row_matches(group: GroupFilter | None, row: DrillRow, diagnoses: dict[str, str]) -> bool:
+    """A task list's row: grouped by the task (ward, assignee, plan, its encounter's diagnosis)."""
+    diagnosis = diagnoses.get(row.task_id, NO_DIAGNOSIS)
+    return _matches(group, ward=row.ward_code, nurse=row.assignee, plan=row.plan_code, diagnosis=diagnosis)
 
 
 class _Rows:
@@ -174,6 +186,7 @@ class _Pick:
 
 
 Picked = list[_Pick]
+Diagnoses = dict[str, str]  # task id → diagnosis group
 
 
 def _on_time(
@@ -201,7 +214,10 @@ def _on_time(
             continue
         if discharged + ON_TIME_LIMIT > as_of:
             continue
-        if not _matches(group, ward=enc.ward_code, nurse=first.assignee, plan=first.plan_code):
+        diagnosis = diagnosis_group(enc)
+        if not _matches(
+            group, ward=enc.ward_code, nurse=first.assignee, plan=first.plan_code, diagnosis=diagnosis
+        ):
             continue
         contact = earliest.get(enc.id)
         on_time = contact is not None and contact <= discharged + ON_TIME_LIMIT
@@ -211,7 +227,11 @@ def _on_time(
 
 
 def _durations(
-    own: dict[str, FollowUpTask], records: ScopeRecords, period: Period, group: GroupFilter | None
+    own: dict[str, FollowUpTask],
+    records: ScopeRecords,
+    period: Period,
+    group: GroupFilter | None,
+    dx: Diagnoses,
 ) -> Picked:
     # metrics.call_durations: reached attempts with an end, started in the period; by the caller.
     picked: Picked = []
@@ -224,7 +244,9 @@ def _durations(
             or attempt.started_at not in period
         ):
             continue
-        if not _matches(group, ward=task.ward_code, nurse=attempt.nurse, plan=task.plan_code):
+        if not _matches(
+            group, ward=task.ward_code, nurse=attempt.nurse, plan=task.plan_code, diagnosis=dx[task.id]
+        ):
             continue
         seconds = (attempt.ended_at - attempt.started_at).total_seconds()
         detail = Detail(call_started_at=attempt.started_at, call_nurse=attempt.nurse, call_seconds=seconds)
@@ -241,12 +263,18 @@ def _live_responses(records: ScopeRecords, own: dict[str, FollowUpTask], period:
 
 
 def _satisfaction(
-    own: dict[str, FollowUpTask], records: ScopeRecords, period: Period, group: GroupFilter | None
+    own: dict[str, FollowUpTask],
+    records: ScopeRecords,
+    period: Period,
+    group: GroupFilter | None,
+    dx: Diagnoses,
 ) -> Picked:
     # metrics.satisfaction_rate: the first answer per item, flagged satisfaction, with an ordinal.
     picked: Picked = []
     for r, task in _live_responses(records, own, period):
-        if not _matches(group, ward=task.ward_code, nurse=r.submitted_by, plan=task.plan_code):
+        if not _matches(
+            group, ward=task.ward_code, nurse=r.submitted_by, plan=task.plan_code, diagnosis=dx[task.id]
+        ):
             continue
         first: dict[str, object] = {}
         for answer in r.answers:
@@ -267,12 +295,18 @@ def _satisfaction(
 
 
 def _responses(
-    own: dict[str, FollowUpTask], records: ScopeRecords, period: Period, group: GroupFilter | None
+    own: dict[str, FollowUpTask],
+    records: ScopeRecords,
+    period: Period,
+    group: GroupFilter | None,
+    dx: Diagnoses,
 ) -> Picked:
     # headline "Scales filled": responses submitted in the period that no correction supersedes.
     picked: Picked = []
     for r, task in _live_responses(records, own, period):
-        if _matches(group, ward=task.ward_code, nurse=task.assignee, plan=task.plan_code):
+        if _matches(
+            group, ward=task.ward_code, nurse=task.assignee, plan=task.plan_code, diagnosis=dx[task.id]
+        ):
             detail = Detail(
                 submitted_at=r.submitted_at, submitted_by=r.submitted_by, questionnaire=r.questionnaire_code
             )
@@ -281,7 +315,11 @@ def _responses(
 
 
 def _diseases(
-    own: dict[str, FollowUpTask], records: ScopeRecords, period: Period, group: GroupFilter | None
+    own: dict[str, FollowUpTask],
+    records: ScopeRecords,
+    period: Period,
+    group: GroupFilter | None,
+    dx: Diagnoses,
 ) -> Picked:
     # headline "Diseases covered": primary diagnoses of non-cancelled tasks due in the period.
     primary = {e.id: e.primary_diagnosis for e in records.encounters}
@@ -292,7 +330,9 @@ def _diseases(
             continue
         if not diagnosis or not diagnosis.icd10.strip():
             continue
-        if _matches(group, ward=task.ward_code, nurse=task.assignee, plan=task.plan_code):
+        if _matches(
+            group, ward=task.ward_code, nurse=task.assignee, plan=task.plan_code, diagnosis=dx[task.id]
+        ):
             category = diagnosis.icd10.strip().upper()[:3]
             text = f"{diagnosis.icd10.strip()} {diagnosis.description}".strip()
             picked.append(_Pick(task, True, Detail(icd10_group=category, diagnosis=text)))
@@ -324,22 +364,23 @@ def drill_from_records(
         raise ValueError(f"unknown figure '{key}'; expected one of {', '.join(DRILL_KEYS)}")
     if group is not None and group.by == "ward":
         wards = [w for w in wards if w == group.key]
+    dx = task_groups(records.tasks, records.encounters)
     if key in TASK_LISTS:
         rows = drill_rows(records, wards, period, key, as_of=as_of, alert_tasks=alert_tasks)
-        rows = tuple(r for r in rows if _matches(group, ward=r.ward_code, nurse=r.assignee, plan=r.plan_code))
+        rows = tuple(r for r in rows if _row_matches(group, r, dx))
         return DrillResult(key, rows, (NO_DETAIL,) * len(rows), group)
     scope = set(wards)
     own = {t.id: t for t in records.tasks if t.ward_code in scope}
     if key == "on_time":
         picked = _on_time(records, scope, period, as_of, group)
     elif key in ("duration_median", "duration_mean"):
-        picked = _durations(own, records, period, group)
+        picked = _durations(own, records, period, group, dx)
     elif key == "satisfaction":
-        picked = _satisfaction(own, records, period, group)
+        picked = _satisfaction(own, records, period, group, dx)
     elif key == "responses":
-        picked = _responses(own, records, period, group)
+        picked = _responses(own, records, period, group, dx)
     else:
-        picked = _diseases(own, records, period, group)
+        picked = _diseases(own, records, period, group, dx)
     maker = _Rows(records)
     pairs = sorted(((maker.row(p.task, p.counted, p.also), p.detail) for p in picked), key=_SORTS[key])  # type: ignore[arg-type]
     return DrillResult(key, tuple(p[0] for p in pairs), tuple(p[1] for p in pairs), group)
@@ -359,7 +400,10 @@ def drill(
         # tasks_behind also loads the tasks of open alerts raised in the period but due outside it.
         narrowed = [w for w in wards if group is None or group.by != "ward" or w == group.key]
         rows = tasks_behind(conn, narrowed, period, key, as_of=as_of)
-        rows = tuple(r for r in rows if _matches(group, ward=r.ward_code, nurse=r.assignee, plan=r.plan_code))
+        # The task lists keep no encounters: read the diagnosis groups only when filtering by them.
+        by_diagnosis = group is not None and group.by == "diagnosis"
+        dx = task_diagnosis_groups(conn, [r.task_id for r in rows]) if by_diagnosis else {}
+        rows = tuple(r for r in rows if _row_matches(group, r, dx))
         return DrillResult(key, rows, (NO_DETAIL,) * len(rows), group)
     records = load_records(conn, wards, period, with_patients=True)
     return drill_from_records(records, wards, period, key, as_of=as_of, group=group)

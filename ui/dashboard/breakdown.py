@@ -1,7 +1,8 @@
-"""One breakdown tab (by ward / nurse / plan): miss-rate bars beside a table whose every number drills down.
+"""One breakdown tab (by ward / nurse / plan / diagnosis group): miss-rate bars beside a table whose
+every number drills down.
 
 Clicking a number cell emits ``sig_cell_clicked(figure_key, group_key)``: the
-dashboard then lists the rows behind that figure for that ward, nurse or plan.
+dashboard then lists the rows behind that figure for that ward, nurse, plan or diagnosis group.
 The group's name column carries no figure and does nothing.
 """
 
@@ -42,8 +43,8 @@ def wrapped(header: str, width: int = 14) -> str:
 
 @dataclass(frozen=True, slots=True)
 class GroupRow:
-    label: str  # shown: ward name, "name (username)", "plan name (code)", or "unassigned"
-    key: str  # what the figures group by: ward code, username ('' = unassigned), plan code
+    label: str  # shown: ward name, "name (username)", "plan name (code)", "I50 心力衰竭", or "unassigned"
+    key: str  # what the figures group by: ward code, username ('' = unassigned), plan code, ICD-10 category
     cells: tuple[str, ...]  # one text per BREAKDOWN_KEYS figure
 
 

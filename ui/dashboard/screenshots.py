@@ -7,7 +7,8 @@ offscreen platform has neither)::
 
 Builds a throw-away demo cache (fixed key: demo data only) and saves, per
 language, the dashboard (``dashboard_<lang>.png``), its by-nurse tab
-(``dashboard_nurses_<lang>.png``) and the on-time drill-down list
+(``dashboard_nurses_<lang>.png``), its by-diagnosis-group tab
+(``dashboard_diagnosis_<lang>.png``) and the on-time drill-down list
 (``dashboard_drill_<lang>.png``). The language is switched at run time on the
 same window, as a user would.
 """
@@ -83,6 +84,9 @@ def take(out_dir: Path = OUT_DIR) -> list[Path]:
         window.tabs.setCurrentWidget(window.breakdowns["nurse"])
         _wait(lambda: True)
         shots.append(_save(window, out_dir / f"dashboard_nurses_{lang}.png"))
+        window.tabs.setCurrentWidget(window.breakdowns["diagnosis"])
+        _wait(lambda: True)
+        shots.append(_save(window, out_dir / f"dashboard_diagnosis_{lang}.png"))
         window.tabs.setCurrentIndex(0)
         window.drill_dialog = None
         window.drill("on_time")

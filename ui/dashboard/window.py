@@ -55,7 +55,7 @@ from ui.i18n import _, current_language, language_notifier
 from ui.operations import Operation
 
 CUSTOM = "custom"
-GROUPS = ("ward", "nurse", "plan")
+GROUPS = ("ward", "nurse", "plan", "diagnosis")
 
 __all__ = ["DashboardWindow", "has_rows", "report_labels"]
 
@@ -213,7 +213,8 @@ class DashboardWindow(QWidget):
         names = {"pdf": _("PDF report…"), "csv": _("CSV tables…"), "xlsx": _("Excel workbook…")}
         for fmt, action in self.export_actions.items():
             action.setText(names[fmt])
-        for index, title in enumerate((_("Trend"), _("By ward"), _("By nurse"), _("By plan"))):
+        titles = (_("Trend"), _("By ward"), _("By nurse"), _("By plan"), _("By diagnosis group"))
+        for index, title in enumerate(titles):
             self.tabs.setTabText(index, title)
         if self.whole_action is not None:
             self.whole_action.setText(_("Whole hospital"))
@@ -382,16 +383,31 @@ class DashboardWindow(QWidget):
             [Bar(n, h.miss.value, _rate_cell(h.current.miss)) for n, _code, h in ward_rows],
             self.targets.miss_max,
         )
-        for name, lines in (("nurse", data.figures.by_nurse), ("plan", data.figures.by_plan)):
-            shown = [(line.label or labels["unassigned"], line) for line in lines]
+        chart_titles = {
+            "nurse": _("Miss rate by nurse"),
+            "plan": _("Miss rate by plan"),
+            "diagnosis": _("Miss rate by diagnosis group"),
+        }
+        for name, lines in self._group_lines(data).items():
+            shown = [(self._line_label(name, line.label), line) for line in lines]
             self.breakdowns[name].fill(
                 labels[name],
-                _("Miss rate by nurse") if name == "nurse" else _("Miss rate by plan"),
+                chart_titles[name],
                 headers,
                 [GroupRow(n, line.key, _line_cells(line)) for n, line in shown],
                 [Bar(n, line.rates.miss.value, _rate_cell(line.rates.miss)) for n, line in shown],
                 self.targets.miss_max,
             )
+
+    @staticmethod
+    def _group_lines(data: DashboardData) -> dict[str, tuple[GroupLine, ...]]:
+        figures = data.figures
+        return {"nurse": figures.by_nurse, "plan": figures.by_plan, "diagnosis": figures.by_diagnosis}
+
+    @staticmethod
+    def _line_label(name: str, label: str) -> str:
+        """The shown name of a group; the group without a name is "unassigned" or "no diagnosis"."""
+        return label or report_labels()["no_diagnosis" if name == "diagnosis" else "unassigned"]
 
     # ------------------------------------------------------------------ drill-down
 
@@ -431,13 +447,13 @@ class DashboardWindow(QWidget):
     def _group_label(self, group: GroupFilter | None) -> str:
         if group is None or self.data is None:
             return ""
-        labels = report_labels()
         if group.by == "ward":
             names = {w.code: w.name for w in self.data.figures.wards}
             return names.get(group.key, group.key)
-        lines = self.data.figures.by_nurse if group.by == "nurse" else self.data.figures.by_plan
-        found = next((line.label for line in lines if line.key == group.key), group.key)
-        return found or labels["unassigned"]
+        lines = self._group_lines(self.data)[group.by]
+        return self._line_label(
+            group.by, next((line.label for line in lines if line.key == group.key), group.key)
+        )
 
     def _show_drill(self, result: DrillResult) -> None:
         self._drill_pending = None

@@ -6,9 +6,10 @@ there), for every ward at once; a scope of several wards is computed as one
 group (its median call duration is the median of all its calls, not a median
 of medians). One read covers the period and the previous one.
 
-The dashboard's ``hospital_headlines`` computes the same tallies as grouped SQL
-over the report indexes (``headline_sql``), without building domain objects for
-every record of the hospital; the report tests hold both paths to the same numbers.
+The dashboard's ``hospital_headlines`` computes the same tallies from the day
+totals the cache maintains on write (``headline_totals``, with ``headline_sql``
+for the parts of a period that are not whole days), without reading the
+hospital's records; the report tests hold both paths to the same numbers.
 
 The plain counts are defined here (the report's legend repeats them):
 
@@ -21,25 +22,25 @@ The plain counts are defined here (the report's legend repeats them):
 
 from __future__ import annotations
 
+import statistics
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from nurse_app.domain import metrics as pure
 from nurse_app.domain.metrics import Durations, GroupBy, Period, Rate
-from nurse_app.domain.model import DEFAULT_ZONE, AlertSeverity, AlertStatus, TaskStatus
-from nurse_app.reports.headline_sql import icd10_group, sql_tallies
+from nurse_app.domain.model import DEFAULT_ZONE, TaskStatus, require_utc
+from nurse_app.reports.headline_sql import OPEN_ALERT_STATUSES, icd10_group, open_critical_alerts
+from nurse_app.reports.headline_totals import ward_counts
 from nurse_app.reports.records import ScopeRecords, load_records
 from nurse_app.reports.scope import previous_period
+from nurse_app.reports.ward_counts import WardCounts
 from nurse_app.store.metrics_sql import Executor
-from nurse_app.store.models import AlertRow, WardRow
-
-alerts = AlertRow.__table__
-OPEN_ALERT_STATUSES = (AlertStatus.OPEN.value, AlertStatus.ESCALATED.value)
+from nurse_app.store.models import WardRow
 
 __all__ = [
     "ALL",
@@ -54,7 +55,9 @@ __all__ = [
     "headline",
     "headlines_from_records",
     "hospital_headlines",
+    "open_critical_alerts",
     "tallies",
+    "tallies_from_counts",
 ]
 
 FIGURE_KEYS = (
@@ -292,22 +295,6 @@ def make_headline(period: Period, current: Tally, previous: Tally, targets: Targ
     return Headline(period, previous_period(period), current, previous, tuple(figures))
 
 
-def open_critical_alerts(conn: Executor, wards: Sequence[str], period: Period) -> dict[str, int]:
-    """Critical alerts raised in ``period`` that are still open or escalated, per ward."""
-    query = (
-        select(alerts.c.ward_code, func.count())
-        .where(
-            alerts.c.ward_code.in_(list(wards)),
-            alerts.c.severity == AlertSeverity.CRITICAL.value,
-            alerts.c.status.in_(OPEN_ALERT_STATUSES),
-            alerts.c.raised_at >= period.start,
-            alerts.c.raised_at < period.end,
-        )
-        .group_by(alerts.c.ward_code)
-    )
-    return {ward: int(count) for ward, count in conn.execute(query)}
-
-
 def headlines_from_records(
     conn: Executor,
     records: ScopeRecords,
@@ -371,17 +358,43 @@ def hospital_headlines(
     zone: str = DEFAULT_ZONE,
     targets: Targets | None = None,
 ) -> HospitalHeadlines:
-    """Headlines of every ward of the cache (or of ``wards``, e.g. a manager's) and of their total."""
+    """Headlines of every ward of the cache (or of ``wards``, e.g. a manager's) and of their total.
+
+    Read from the day totals the cache maintains on write (``headline_totals``): milliseconds
+    for a whole hospital, where counting its records takes tens of seconds.
+    """
     codes = sorted(wards) if wards is not None else [c for (c,) in conn.execute(select(WardRow.code))]
     targets = targets or Targets()
-    before = previous_period(period)
-    # The same numbers as ``tallies`` over ``load_records`` (see headline_sql), as grouped SQL.
-    now = sql_tallies(
-        conn, codes, period, as_of=as_of, open_critical=open_critical_alerts(conn, codes, period)
-    )
-    then = sql_tallies(
-        conn, codes, before, as_of=as_of, open_critical=open_critical_alerts(conn, codes, before)
-    )
-    found = {key: make_headline(period, now[key], then[key], targets) for key in now}  # type: ignore[arg-type]
+    as_of = require_utc(as_of, "as_of")
+    now = tallies_from_counts(ward_counts(conn, codes, period, as_of=as_of), codes)
+    then = tallies_from_counts(ward_counts(conn, codes, previous_period(period), as_of=as_of), codes)
+    found = {key: make_headline(period, now[key], then[key], targets) for key in now}
     total = found.pop(ALL)
     return HospitalHeadlines(found, total)
+
+
+def tallies_from_counts(counts: Mapping[str, WardCounts], wards: Sequence[str]) -> dict[str, Tally]:
+    """The Tally of each of ``wards`` and of all of them (key :data:`ALL`), as ``tallies`` makes them."""
+    codes = list(dict.fromkeys(wards))
+    result: dict[str, Tally] = {}
+    for key in [*wards, ALL]:
+        # As in ``tallies``: rates count a record once per group, the plain counts sum the members.
+        own = [counts[w] for w in (codes if key == ALL else [key]) if w in counts]
+        members = [counts[w] for w in (wards if key == ALL else [key]) if w in counts]
+        seconds = [s for c in own for s in c.seconds]
+        result[key] = Tally(
+            miss=Rate(sum(c.missed for c in own), sum(c.closed for c in own)),
+            on_time=Rate(sum(c.on_time for c in own), sum(c.discharges for c in own)),
+            reach=Rate(sum(c.reached for c in own), sum(c.attempted for c in own)),
+            satisfaction=Rate(sum(c.satisfied for c in own), sum(c.votes for c in own)),
+            durations=(
+                Durations(len(seconds), statistics.median(seconds), statistics.fmean(seconds))
+                if seconds
+                else NO_DURATIONS
+            ),
+            completed=sum(c.completed for c in members),
+            responses=sum(c.filled for c in members),
+            diseases=frozenset().union(*(c.diseases for c in own)),
+            open_critical=sum(c.open_critical for c in members),
+        )
+    return result

@@ -61,6 +61,7 @@ __all__ = [
     "RateTable",
     "build_rate_table",
     "call_durations",
+    "first_answer_per_item",
     "first_task",
     "miss_rate",
     "month_key",
@@ -68,6 +69,7 @@ __all__ = [
     "rate_table",
     "reach_rate",
     "satisfaction_rate",
+    "satisfaction_votes",
     "zone_offset",
 ]
 
@@ -357,16 +359,21 @@ def satisfaction_rate(
         )
         for r in responses
         if r.id not in superseded and r.submitted_at in period and (t := by_id.get(r.task_id)) is not None
-        for answer in _first_answer_per_item(r.answers)
-        if answer.is_satisfaction and answer.ordinal is not None
+        for answer in satisfaction_votes(r.answers)
     )
 
 
-def _first_answer_per_item(answers: Iterable[Answer]) -> list[Answer]:
+def first_answer_per_item(answers: Iterable[Answer]) -> list[Answer]:
+    """One answer per item, the first: an item answered twice in one response counts once."""
     first: dict[str, Answer] = {}
     for answer in answers:
         first.setdefault(answer.link_id, answer)
     return list(first.values())
+
+
+def satisfaction_votes(answers: Iterable[Answer]) -> list[Answer]:
+    """The answers of one response that count in the satisfaction rate (flagged, with an ordinal)."""
+    return [a for a in first_answer_per_item(answers) if a.is_satisfaction and a.ordinal is not None]
 
 
 # ---------------------------------------------------------------------------

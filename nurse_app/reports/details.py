@@ -14,11 +14,15 @@ from datetime import datetime
 
 from sqlalchemy import and_, select
 
-from nurse_app.domain.metrics import EXCLUDED_FROM_MISS_RATE, Period
+from nurse_app.domain.metrics import (
+    EXCLUDED_FROM_MISS_RATE,
+    Period,
+    first_answer_per_item,
+    satisfaction_votes,
+)
 from nurse_app.domain.model import (
     SATISFIED_ORDINAL,
     AlertSeverity,
-    Answer,
     CallOutcome,
     Response,
     TaskStatus,
@@ -226,16 +230,14 @@ def satisfaction_results(
     levels: dict[tuple[str, str], dict[int, int]] = {}
     comments = []
     for r in _counted(records, wards, period):
-        first: dict[str, Answer] = {}
-        for answer in r.answers:
-            first.setdefault(answer.link_id, answer)  # one vote per item, as the rate counts it
-        survey = [a for a in first.values() if a.is_satisfaction and a.ordinal is not None]
+        first = first_answer_per_item(r.answers)  # one vote per item, as the rate counts it
+        survey = satisfaction_votes(first)
         for answer in survey:
             counts = levels.setdefault((r.questionnaire_code, answer.link_id), {})
             level = int(answer.ordinal or 0)
             counts[level] = counts.get(level, 0) + 1
         if survey:
-            for answer in first.values():
+            for answer in first:
                 if not answer.is_satisfaction and isinstance(answer.value, str) and answer.value.strip():
                     comments.append(Comment(r.submitted_at, answer.value.strip()))
     items = tuple(

@@ -38,7 +38,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from nurse_app.domain.metrics import ON_TIME_LIMIT, Period, first_task
+from nurse_app.domain.metrics import ON_TIME_LIMIT, Period, first_task, satisfaction_votes
 from nurse_app.domain.model import SATISFIED_ORDINAL, CallOutcome, FollowUpTask, TaskStatus
 from nurse_app.domain.privacy import mask_phone
 from nurse_app.reports.details import AttemptNote, mask_name
@@ -276,10 +276,7 @@ def _satisfaction(
             group, ward=task.ward_code, nurse=r.submitted_by, plan=task.plan_code, diagnosis=dx[task.id]
         ):
             continue
-        first: dict[str, object] = {}
-        for answer in r.answers:
-            first.setdefault(answer.link_id, answer)
-        votes = [a.ordinal for a in first.values() if a.is_satisfaction and a.ordinal is not None]  # type: ignore[attr-defined]
+        votes = [a.ordinal for a in satisfaction_votes(r.answers)]
         if not votes:
             continue
         satisfied = sum(1 for v in votes if v >= SATISFIED_ORDINAL)

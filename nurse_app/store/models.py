@@ -316,3 +316,8 @@ class DraftRow(Base):
 
     # "On reopening the app the draft is offered back": looked up by the logged-in nurse.
     __table_args__ = (Index("ix_drafts_saved_by", "saved_by", "saved_at"),)
+
+
+# The dashboard's day totals (migration 0006) are declared beside the code that reads them; importing
+# them here puts them on Base with every other table, for create_all and the schema comparison.
+from nurse_app.store import report_totals  # noqa: E402, F401

@@ -46,9 +46,6 @@ from typing import NamedTuple
 import sqlalchemy as sa
 from alembic import op
 
-# Declares the report tables on the cache's Base, so the schema comparison sees them.
-from nurse_app.store import report_totals  # noqa: F401
-
 revision: str = "0006"
 down_revision: str | Sequence[str] | None = "0005"
 branch_labels: str | Sequence[str] | None = None

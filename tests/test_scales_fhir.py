@@ -1,100 +1,23 @@
-"""FHIR R4 interchange: export validity, lossless round trips, third-party imports, bad files, responses."""
+"""FHIR R4 interchange: export validity, lossless round trips, third-party imports."""
 
 from __future__ import annotations
 
 import json
-import re
-from pathlib import Path
 from typing import Any
 
 import pytest
 from fhir.resources.R4B.questionnaire import Questionnaire
-from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
+from fhir_checks import assert_valid_r4, fixture, walk_items
 
-from nurse_app.domain.errors import DomainError
 from nurse_app.domain.forms import compute_scores, dumps, from_dict, is_enabled
 from nurse_app.domain.forms.bundled import bundled_scales
 from nurse_app.domain.forms.fhir import (
     URL_CRITICAL_RULE,
-    FormImportError,
     export_questionnaire,
-    export_response,
     import_questionnaire,
 )
 from nurse_app.domain.forms.samples import discharge_followup, phq9
-from nurse_app.domain.model import Answer, PublicationStatus
-
-FIXTURES = Path(__file__).parent / "fixtures" / "fhir"
-# Extension value types of FHIR R4 (fhir.resources validates R4B, which adds a few: keep to R4's).
-R4_VALUE_TYPES = frozenset(
-    [
-        "Boolean",
-        "Code",
-        "Coding",
-        "Date",
-        "DateTime",
-        "Decimal",
-        "Expression",
-        "Integer",
-        "Quantity",
-        "String",
-        "CodeableConcept",
-    ]
-)
-
-
-def fixture(name: str) -> dict[str, Any]:
-    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
-
-
-def _walk(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    out = []
-    for item in items:
-        out.append(item)
-        out.extend(_walk(item.get("item", [])))
-    return out
-
-
-def _extensions(node: Any) -> list[dict[str, Any]]:
-    found = []
-    if isinstance(node, dict):
-        found.extend(node.get("extension", []))
-        for value in node.values():
-            found.extend(_extensions(value))
-    elif isinstance(node, list):
-        for value in node:
-            found.extend(_extensions(value))
-    return found
-
-
-def assert_valid_r4(q: dict[str, Any]) -> None:
-    """Structure by fhir.resources (R4B ≈ R4 for Questionnaire) plus the R4 invariants it does not check."""
-    Questionnaire.model_validate(q)
-    assert q["status"] in ("draft", "active", "retired", "unknown")
-    assert re.fullmatch(r"[A-Z]([A-Za-z0-9_]){0,254}", q["name"])  # que-0
-    items = _walk(q["item"])
-    link_ids = [i["linkId"] for i in items]
-    assert len(link_ids) == len(set(link_ids))  # que-2
-    for item in items:
-        kind = item["type"]
-        assert (kind == "group") == bool(item.get("item")) or kind != "display"  # que-1
-        if kind == "group":
-            assert item.get("item")
-        if kind == "display":
-            assert not item.get("item") and not item.get("required") and not item.get("repeats")  # que-1/6
-        if len(item.get("enableWhen", [])) > 1:
-            assert item["enableBehavior"] in ("all", "any")  # que-12
-        if item.get("answerOption"):
-            assert kind in ("choice", "open-choice") and "initial" not in item  # que-5, que-11
-        if len(item.get("initial", [])) > 1:
-            assert item.get("repeats")  # que-13
-        for cond in item.get("enableWhen", []):
-            if cond["operator"] == "exists":
-                assert "answerBoolean" in cond  # que-7
-    for ext in _extensions(q):
-        values = [k[5:] for k in ext if k.startswith("value")]
-        assert len(values) <= 1 and (not values or values[0] in R4_VALUE_TYPES), ext
-        assert bool(values) != bool(ext.get("extension")), ext  # ext-1: value or children, not both
+from nurse_app.domain.model import PublicationStatus
 
 
 # -- export and round trips ------------------------------------------------------------------------
@@ -308,7 +231,7 @@ def test_every_engine_feature_round_trips() -> None:
     assert dumps(result.definition) == dumps(defn)
     assert result.source_version == "7.0-beta"
     assert result.definition.status == PublicationStatus.RETIRED
-    item_ids = {i["linkId"] for i in _walk(exported["item"])}
+    item_ids = {i["linkId"] for i in walk_items(exported["item"])}
     assert {"n", "n-score", "it's"} <= item_ids  # the score named like item "n" got its own linkId
 
 
@@ -442,172 +365,3 @@ def test_external_value_set_becomes_free_text_and_is_reported() -> None:
     result = import_questionnaire(data)
     assert result.definition.find("q").type == "open-choice"  # type: ignore[union-attr]
     assert ("q", "answerValueSet") in _issue_keys(result)
-
-
-# -- bad files -------------------------------------------------------------------------------------
-def _q(*items: dict[str, Any]) -> dict[str, Any]:
-    return {"resourceType": "Questionnaire", "name": "Bad", "status": "draft", "item": list(items)}
-
-
-@pytest.mark.parametrize(
-    ("data", "message", "link_id"),
-    [
-        ({"resourceType": "Patient", "id": "p1"}, "not a FHIR Questionnaire: resourceType is 'Patient'", ""),
-        ("{not json", "not valid JSON", ""),
-        ([1, 2], "not a FHIR Questionnaire: the JSON is a list", ""),
-        ({"resourceType": "Questionnaire", "code": "phq9", "version": 1}, "our own JSON format", ""),
-        (_q({"linkId": "x", "type": "slider", "text": "?"}), "item 'x' has unknown type 'slider'", "x"),
-        (
-            _q({"linkId": "g", "type": "group", "item": [{"linkId": "c", "type": "coding"}]}),
-            "unknown type 'coding'",
-            "c",
-        ),
-        (
-            _q(
-                {
-                    "linkId": "a",
-                    "type": "boolean",
-                    "enableWhen": [{"question": "b", "operator": "exists", "answerBoolean": True}],
-                },
-                {
-                    "linkId": "b",
-                    "type": "boolean",
-                    "enableWhen": [{"question": "a", "operator": "=", "answerBoolean": True}],
-                },
-            ),
-            "enableWhen of item 'a' forms a cycle: a → b → a",
-            "a",
-        ),
-        (
-            _q(
-                {
-                    "linkId": "s",
-                    "type": "string",
-                    "enableWhen": [{"question": "s", "operator": "exists", "answerBoolean": True}],
-                }
-            ),
-            "cycle: s → s",
-            "s",
-        ),
-        (_q({"type": "string"}), "an item under the Questionnaire has no linkId", ""),
-        (
-            _q(
-                {
-                    "linkId": "t",
-                    "type": "string",
-                    "enableWhen": [{"question": "nope", "operator": "exists", "answerBoolean": True}],
-                }
-            ),
-            "cannot import Questionnaire 'Bad'",
-            "t",
-        ),
-    ],
-)
-def test_bad_inputs_are_refused_with_a_message(data: Any, message: str, link_id: str) -> None:
-    with pytest.raises(FormImportError) as info:
-        import_questionnaire(data)
-    assert message in str(info.value)
-    assert info.value.link_id == link_id
-    assert isinstance(info.value, DomainError)
-
-
-def test_a_failed_check_lists_every_problem() -> None:
-    data = _q(
-        {
-            "linkId": "a",
-            "type": "choice",
-            "answerOption": [{"valueCoding": {"code": "x"}}, {"valueCoding": {"code": "x"}}],
-        },
-        {"linkId": "a", "type": "string"},
-    )
-    with pytest.raises(FormImportError) as info:
-        import_questionnaire(data)
-    assert len(info.value.problems) == 2 and "duplicate" in str(info.value).lower()
-
-
-# -- QuestionnaireResponse -------------------------------------------------------------------------
-def test_response_export_is_valid_fhir_with_scores() -> None:
-    defn = bundled_scales()["phq9"]
-    answers = {f"q{n}": "3" for n in range(1, 10)}
-    response = export_response(
-        defn,
-        answers,
-        response_id="r-1",
-        subject_ref="Patient/p-1",
-        authored="2026-11-28T09:00:00+08:00",
-        author="Practitioner/n-1",
-    )
-    QuestionnaireResponse.model_validate(response)
-    assert response["questionnaire"].endswith("/Questionnaire/phq9|1")
-    assert response["item"][-1] == {"linkId": "total", "answer": [{"valueDecimal": 27.0}]}
-    group = response["item"][0]
-    assert [i["linkId"] for i in group["item"]] == [f"q{n}" for n in range(1, 10)]  # q10 unanswered: left out
-    assert group["item"][8]["answer"][0]["valueCoding"]["code"] == "3"
-
-
-def test_response_export_of_general_followup_from_model_answers() -> None:
-    from datetime import datetime, timezone
-
-    defn = bundled_scales()["general_followup"]
-    answers = [
-        Answer("symptoms", "chest"),
-        Answer("symptoms", "other"),
-        Answer("symptoms_other", "乏力"),
-        Answer("systolic_bp", 185),
-        Answer("temperature", 38.2),
-        Answer("has_wound", False),
-        Answer("wound", "healing"),  # hidden by has_wound = False: left out
-        Answer("next_visit", "2026-12-01"),
-    ]
-    response = export_response(
-        defn,
-        answers,
-        response_id="r-2",
-        subject_ref="Patient/p-2",
-        authored=datetime(2026, 11, 28, 1, 0, tzinfo=timezone.utc),
-        author="nurse.li",
-    )
-    QuestionnaireResponse.model_validate(response)
-    assert (
-        response["author"] == {"display": "nurse.li"} and response["authored"] == "2026-11-28T01:00:00+00:00"
-    )
-    flat = {i["linkId"]: i for i in _walk(response["item"])}
-    assert [a["valueCoding"]["code"] for a in flat["symptoms"]["answer"]] == ["chest", "other"]
-    assert flat["systolic_bp"]["answer"] == [{"valueInteger": 185}]
-    assert "wound" not in flat and flat["has_wound"]["answer"] == [{"valueBoolean": False}]
-
-
-def test_response_nests_children_of_a_question_under_its_answer() -> None:
-    defn = from_dict(
-        {
-            "code": "nest",
-            "version": 1,
-            "status": "published",
-            "title": "n",
-            "item": [
-                {"linkId": "q", "type": "boolean", "item": [{"linkId": "why", "type": "string"}]},
-                {"linkId": "w", "type": "quantity", "unit": "mmHg"},
-            ],
-        }
-    )
-    response = export_response(
-        defn,
-        {"q": True, "why": "因为", "w": {"value": 120}},
-        response_id="r",
-        subject_ref="Patient/p",
-        authored="2026-01-01",
-        author="n",
-    )
-    QuestionnaireResponse.model_validate(response)
-    q = response["item"][0]
-    assert q["answer"][0]["item"] == [{"linkId": "why", "answer": [{"valueString": "因为"}]}]
-    assert response["item"][1]["answer"][0]["valueQuantity"]["code"] == "mm[Hg]"
-
-
-def test_response_refuses_answers_it_cannot_write() -> None:
-    defn = bundled_scales()["nrs_pain"]
-    common = {"response_id": "r", "subject_ref": "Patient/p", "authored": "2026-01-01", "author": "n"}
-    with pytest.raises(DomainError, match="pain_nrs"):
-        export_response(defn, {"pain_nrs": "seven"}, **common)
-    with pytest.raises(DomainError, match="ghost"):
-        export_response(defn, {"ghost": 1}, **common)

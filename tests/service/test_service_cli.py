@@ -11,6 +11,7 @@ from server_sync.service.auth.models import UserRow
 from server_sync.service.cli import main
 from server_sync.service.config.models import ConfigDocumentRow
 from server_sync.service.core import meta
+from server_sync.service.core.config import Settings
 from server_sync.service.core.db import Database, make_engine
 
 
@@ -75,3 +76,13 @@ def test_cli_seed_demo_creates_accounts_and_records(tmp_path, monkeypatch, capsy
     with database.session() as db_session:
         assert db_session.get(UserRow, "demo.nurse") is not None
     database.dispose()
+
+
+def test_sqlite_connections_use_the_configured_page_cache(tmp_path):
+    url = f"sqlite:///{tmp_path / 'svc.db'}"
+    engine = make_engine(url, Settings(database_url=url, sqlite_cache_mib=48))
+    with engine.connect() as connection:
+        # Negative cache_size: KiB. SQLite's own default (-2000) would thrash on a hospital's indexes.
+        assert connection.exec_driver_sql("PRAGMA cache_size").scalar() == -48 * 1024
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL: a commit survives power loss
+    engine.dispose()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from packaging.version import InvalidVersion, Version
-from pydantic import field_validator
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from nurse_app import __version__
@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     pull_max_limit: int = 5000
     db_pool_size: int = 10
     db_max_overflow: int = 20
+    # SQLite page cache per connection: SQLite's 2 MiB default thrashes once the indexes of a
+    # hospital's records outgrow it (push ingest and pulls ~30% faster at 30 k tasks with 64 MiB).
+    sqlite_cache_mib: int = Field(default=64, ge=1, le=4096)
     # Desk app updates under IT's control (PEP 440 versions): every answer announces both; a desk
     # below the minimum keeps working offline but its sync is refused (426 client_too_old).
     client_current_version: str = __version__

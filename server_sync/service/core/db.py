@@ -43,7 +43,7 @@ def make_engine(url: str, settings: Settings | None = None) -> Engine:
     settings = settings or Settings(database_url=url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        return _sqlite_engine(url, parsed.database)
+        return _sqlite_engine(url, parsed.database, cache_mib=settings.sqlite_cache_mib)
     return create_engine(
         url,
         json_serializer=json_serializer,
@@ -54,7 +54,7 @@ def make_engine(url: str, settings: Settings | None = None) -> Engine:
     )
 
 
-def _sqlite_engine(url: str, database: str | None) -> Engine:
+def _sqlite_engine(url: str, database: str | None, *, cache_mib: int) -> Engine:
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
@@ -70,6 +70,7 @@ def _sqlite_engine(url: str, database: str | None) -> Engine:
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA cache_size=-{cache_mib * 1024}")  # negative: KiB, not pages
         cursor.close()
 
     @event.listens_for(engine, "begin")

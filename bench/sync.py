@@ -60,6 +60,7 @@ from server_sync.service.config import service as config_service
 from server_sync.service.core import meta
 from server_sync.service.core.config import Settings
 from server_sync.service.core.counter import take_numbers
+from server_sync.service.core.ids import time_ordered_id
 from server_sync.service.core.db import Database, make_engine
 from server_sync.service.core.migrate import upgrade
 from server_sync.service.records.models import ROW_TYPES
@@ -211,7 +212,7 @@ def _change_row(entity: str, record_id: str, ward: str, payload: dict[str, Any])
 
 def _audit_row(entity: str, record_id: str, nurse: str) -> dict[str, Any]:
     return {
-        "id": str(uuid.uuid4()),
+        "id": time_ordered_id(),  # as the service makes them
         "actor": nurse,
         "action": "create",
         "entity": entity,

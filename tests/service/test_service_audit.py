@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import time
+import uuid
 
 from service_helpers import make_chart
 
 from nurse_app.domain.model import Role
+from server_sync.service.core.ids import time_ordered_id
 from server_sync.service.core.logging_filter import PatientDataFilter, redact
 
 
@@ -62,3 +65,16 @@ def test_redaction_filter_masks_phone_id_and_names():
     assert PatientDataFilter().filter(record)
     assert record.getMessage() == "call [name] at [phone] id [id]"
     assert redact("GET /sync/pull?cursor=12 200") == "GET /sync/pull?cursor=12 200"
+
+
+def test_audit_event_ids_are_uuid7_ordered_by_the_millisecond():
+    earlier = [time_ordered_id() for _ in range(1000)]
+    time.sleep(0.002)
+    later = [time_ordered_id() for _ in range(1000)]
+    parsed = [uuid.UUID(i) for i in earlier + later]
+    assert {u.version for u in parsed} == {7} and {u.variant for u in parsed} == {uuid.RFC_4122}
+    assert len(set(earlier + later)) == 2000
+    # Appended at the end of the primary-key index: every later id sorts after every earlier one.
+    assert max(earlier) < min(later)
+    millis = int(later[0].replace("-", "")[:12], 16)
+    assert abs(millis - time.time() * 1000) < 5000

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -11,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from nurse_app.domain.model import AuditAction, AuditEvent
 from server_sync.service.audit.models import AuditEventRow
+from server_sync.service.core.ids import time_ordered_id
 
 _CHUNK = 500
 
@@ -29,7 +29,7 @@ def record(
     """Insert one event per record id (bulk); returns how many."""
     rows = [
         {
-            "id": str(uuid.uuid4()),
+            "id": time_ordered_id(),
             "actor": actor,
             "action": action.value,
             "entity": entity,

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from nurse_app.domain.model import Role, User
 from server_sync.service.audit.models import AuditEventRow
 from server_sync.service.core.counter import take_numbers
+from server_sync.service.core.ids import time_ordered_id
 from server_sync.service.records.models import ROW_TYPES, PatientWardRow, RecordColumns, RecordHistoryRow
 from server_sync.service.sync.models import ChangeRow, SyncIssueRow
 
@@ -288,7 +289,7 @@ class BatchContext:
     def audit(self, action: str, entity: str, entity_id: str, detail: str = "sync push") -> None:
         self._audit.append(
             {
-                "id": str(uuid.uuid4()),
+                "id": time_ordered_id(),
                 "actor": self.user.username,
                 "action": action,
                 "entity": entity,

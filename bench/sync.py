@@ -11,9 +11,11 @@
 * ``ingest_ratio_every_row``: the same push rate ÷ a raw insert that also writes each record's
   change-feed and audit rows (what a push must store besides the record): the share of the push's
   cost that is HTTP, validation and the sync rules rather than storage.
+* ``ingest_ceiling``: the raw insert with feed and audit rows ÷ the raw insert of the records alone:
+  the ``ingest_ratio`` of a service with no cost at all beyond storing what a push must store.
 
 Run from the repository root: ``python bench/sync.py [--tasks 50000]``. Last line:
-``noop_ms=… first_pull_s=… ingest_ratio=… ingest_ratio_every_row=…``.
+``noop_ms=… first_pull_s=… ingest_ratio=… ingest_ratio_every_row=… ingest_ceiling=…``.
 """
 
 from __future__ import annotations
@@ -310,7 +312,7 @@ def main() -> None:
         process.wait()
     print(
         f"noop_ms={noop_ms:.1f} first_pull_s={first_pull_s:.2f} ingest_ratio={push_rate / raw_rate:.2f} "
-        f"ingest_ratio_every_row={push_rate / every_row_rate:.2f}"
+        f"ingest_ratio_every_row={push_rate / every_row_rate:.2f} ingest_ceiling={every_row_rate / raw_rate:.2f}"
     )
 
 

@@ -33,13 +33,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Index, Integer, String, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from nurse_app.domain.metrics import Period
-from nurse_app.store.metrics_sql import Executor
 from nurse_app.store.models import Base
+
+if TYPE_CHECKING:  # metrics_sql imports the models, which import this module
+    from nurse_app.store.metrics_sql import Executor
 
 __all__ = [
     "MAINTAINING_TRIGGER",

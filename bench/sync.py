@@ -62,8 +62,8 @@ from server_sync.service.config import service as config_service
 from server_sync.service.core import meta
 from server_sync.service.core.config import Settings
 from server_sync.service.core.counter import take_numbers
-from server_sync.service.core.ids import time_ordered_id
 from server_sync.service.core.db import Database, make_engine
+from server_sync.service.core.ids import time_ordered_id
 from server_sync.service.core.migrate import upgrade
 from server_sync.service.records.models import ROW_TYPES
 from server_sync.service.sync.context import BatchContext
@@ -312,7 +312,8 @@ def main() -> None:
         process.wait()
     print(
         f"noop_ms={noop_ms:.1f} first_pull_s={first_pull_s:.2f} ingest_ratio={push_rate / raw_rate:.2f} "
-        f"ingest_ratio_every_row={push_rate / every_row_rate:.2f} ingest_ceiling={every_row_rate / raw_rate:.2f}"
+        f"ingest_ratio_every_row={push_rate / every_row_rate:.2f} "
+        f"ingest_ceiling={every_row_rate / raw_rate:.2f}"
     )
 
 

@@ -6,12 +6,18 @@ records the service no longer has (their tombstones were purged) are swept.
 The re-download restarts from 0 if interrupted, because the sweep needs to
 have seen the whole feed. A 409 ``epoch_changed`` propagates: the caller
 re-pushes the journal and resets the cursor first (see ``recovery``).
+
+While a page is written to the cache, the next one is already being fetched (its
+cursor is in the page's answer): the service prepares it while this PC writes.
+Only the page written is ever committed with its cursor, so an error on either
+side leaves the cache at the last page written, and the next pull goes on from there.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
@@ -68,35 +74,51 @@ class Puller:
         seen: set[Key] | None = set() if redownload else None
         if redownload:
             cursor = 0  # an interrupted re-download starts over: the sweep must see everything
-        while True:
-            params: dict[str, object] = {"cursor": cursor, "limit": self.page_size}
-            if epoch:
-                params["epoch"] = epoch
-            page = self.auth.request("GET", "/sync/pull", params=params).body
-            with self.sessions() as session, session.begin():
-                writer = ChangeWriter(session, held)
-                applied = writer.apply(page["changes"])
-                if seen is not None:
-                    seen.update(applied.keys)
+        # One request in flight at a time; leaving the block waits for it (also on an error).
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pull-fetch") as fetcher:
+            page = self._fetch(cursor, epoch)
+            while True:
+                following: Future[dict] | None = None
                 if page["has_more"]:
-                    if applied.upserted:
-                        writer.retry_orphans()
-                else:
+                    following = fetcher.submit(
+                        self._fetch, page["next_cursor"], epoch or page["server_epoch"]
+                    )
+                self._write(page, held, seen, result, known_epoch=epoch)
+                epoch = epoch or page["server_epoch"]
+                if following is None:
+                    return result
+                page = following.result()
+
+    def _fetch(self, cursor: int, epoch: str | None) -> dict:
+        params: dict[str, object] = {"cursor": cursor, "limit": self.page_size}
+        if epoch:
+            params["epoch"] = epoch
+        return self.auth.request("GET", "/sync/pull", params=params).body
+
+    def _write(
+        self, page: dict, held: Held, seen: set[Key] | None, result: PullResult, *, known_epoch: str | None
+    ) -> None:
+        """Apply one page and advance the cursor past it, in one local transaction."""
+        with self.sessions() as session, session.begin():
+            writer = ChangeWriter(session, held)
+            applied = writer.apply(page["changes"])
+            if seen is not None:
+                seen.update(applied.keys)
+            if page["has_more"]:
+                if applied.upserted:
                     writer.retry_orphans()
-                    writer.release_pending()
-                    if seen is not None:
-                        result.swept = writer.sweep_unseen(seen)
-                        state.set_value(session, state.REDOWNLOAD, "0")
-                held.save(session)
-                state.set_value(session, state.CURSOR, page["next_cursor"])
-                if not epoch:
-                    epoch = page["server_epoch"]
-                    state.set_value(session, state.EPOCH, epoch)
-            cursor = page["next_cursor"]
-            result.pages += 1
-            result.pulled += len(page["changes"])
-            result.upserted += applied.upserted
-            result.deleted += applied.deleted
-            result.held = len(held.changes)
-            if not page["has_more"]:
-                return result
+            else:
+                writer.retry_orphans()
+                writer.release_pending()
+                if seen is not None:
+                    result.swept = writer.sweep_unseen(seen)
+                    state.set_value(session, state.REDOWNLOAD, "0")
+            held.save(session)
+            state.set_value(session, state.CURSOR, page["next_cursor"])
+            if not known_epoch:
+                state.set_value(session, state.EPOCH, page["server_epoch"])
+        result.pages += 1
+        result.pulled += len(page["changes"])
+        result.upserted += applied.upserted
+        result.deleted += applied.deleted
+        result.held = len(held.changes)

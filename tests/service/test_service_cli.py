@@ -84,5 +84,6 @@ def test_sqlite_connections_use_the_configured_page_cache(tmp_path):
     with engine.connect() as connection:
         # Negative cache_size: KiB. SQLite's own default (-2000) would thrash on a hospital's indexes.
         assert connection.exec_driver_sql("PRAGMA cache_size").scalar() == -48 * 1024
-        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL: a commit survives power loss
+        # FULL: a committed push survives a power cut.
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2
     engine.dispose()

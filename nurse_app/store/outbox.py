@@ -16,8 +16,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import UnaryExpression
+from sqlalchemy.sql.operators import custom_op
 
 from nurse_app.domain.codec import entity_to_payload
 from nurse_app.store.models import OutboxRow, SyncStateRow
@@ -37,6 +39,9 @@ class OutboxEntry:
     payload: dict
     created_at: datetime
     acked_at: datetime | None
+    # The payload's JSON as stored: what a push sends, so that it is not encoded a second time and
+    # goes out exactly as written (orjson would read integers beyond 64 bits back as floats).
+    payload_json: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,33 +95,92 @@ _ENTRY_COLUMNS = tuple(
     _OUTBOX.c[name]
     for name in ("seq", "mutation_id", "entity", "entity_id", "op", "payload_json", "created_at", "acked_at")
 )
+_PENDING_COLUMNS = _ENTRY_COLUMNS[:-1]  # acked_at is NULL for every pending entry: not read back
+
+
+def _without_index(column: Any) -> Any:
+    """``+column``: SQLite's way to keep a term from choosing an index.
+
+    Without table statistics the planner would answer ``pending_among`` through the acked_at
+    index, reading every pending entry after ``after_seq`` instead of the few of the keys asked.
+    """
+    return UnaryExpression(column, operator=custom_op("+"), type_=column.type)
+
+
+# A push runs these once per batch, and building a statement costs more than running it on a
+# small batch: they are built once, with parameters.
+_PENDING_AFTER = (
+    select(*_PENDING_COLUMNS)
+    .where(_OUTBOX.c.acked_at.is_(None), _OUTBOX.c.seq > bindparam("after_seq"))
+    .order_by(_OUTBOX.c.seq)
+    .limit(bindparam("max_count"))
+)
+_ACK_RANGE = (
+    update(_OUTBOX)
+    .where(_OUTBOX.c.seq.between(bindparam("first"), bindparam("last")), _OUTBOX.c.acked_at.is_(None))
+    .values(acked_at=bindparam("at"))
+)
+_ACK_LIST = (
+    update(_OUTBOX)
+    .where(_OUTBOX.c.seq.in_(bindparam("seqs", expanding=True)), _OUTBOX.c.acked_at.is_(None))
+    .values(acked_at=bindparam("at"))
+)
+_WAITING_AMONG = (
+    select(_OUTBOX.c.entity_id)
+    .where(
+        _OUTBOX.c.entity == bindparam("entity"),
+        _OUTBOX.c.entity_id.in_(bindparam("ids", expanding=True)),
+        _OUTBOX.c.seq > bindparam("after_seq"),
+        _without_index(_OUTBOX.c.acked_at).is_(None),
+    )
+    .distinct()
+)
 
 
 def _loads(text: str) -> Any:
     try:
         return orjson.loads(text)
-    except orjson.JSONDecodeError:  # NaN, Infinity, integers beyond 64 bits: what json.dumps may write
+    except orjson.JSONDecodeError:  # NaN, Infinity: what json.dumps may write
+        # (Integers beyond 64 bits orjson does not refuse: it reads them as floats.)
         return json.loads(text)
 
 
 def _entry(row: Any) -> OutboxEntry:
     seq, mutation_id, entity, entity_id, op, payload_json, created_at, acked_at = row
-    return OutboxEntry(seq, mutation_id, entity, entity_id, op, _loads(payload_json), created_at, acked_at)
+    payload = _loads(payload_json)
+    return OutboxEntry(seq, mutation_id, entity, entity_id, op, payload, created_at, acked_at, payload_json)
 
 
-def pending_batch(session: Session, *, max_count: int = 200, max_bytes: int = 512_000) -> list[OutboxEntry]:
-    """The oldest unacknowledged entries in seq order, bounded in count and in payload bytes."""
-    rows = session.connection().execute(
-        select(*_ENTRY_COLUMNS).where(_OUTBOX.c.acked_at.is_(None)).order_by(_OUTBOX.c.seq).limit(max_count)
-    )
+def pending_batch(
+    session: Session,
+    *,
+    max_count: int = 200,
+    max_bytes: int = 512_000,
+    after_seq: int = 0,
+    one_edit_of: frozenset[str] = frozenset(),
+) -> list[OutboxEntry]:
+    """The oldest unacknowledged entries after ``after_seq`` in seq order, bounded in count and bytes.
+
+    With ``one_edit_of`` the batch also ends before a second entry of the same record of those
+    entities (a push must learn the version the first produced before it can send the second):
+    rows past that point are neither fetched nor decoded, though a batch may then hold only a few.
+    """
+    rows = session.connection().execute(_PENDING_AFTER, {"after_seq": after_seq, "max_count": max_count})
     batch: list[OutboxEntry] = []
     size = 0
-    for row in rows:
-        text = row[5]
+    edited: set[tuple[str, str]] = set()
+    for seq, mutation_id, entity, entity_id, op, text, created_at in rows:
         size += len(text) if text.isascii() else len(text.encode())
         if batch and size > max_bytes:
             break
-        batch.append(_entry(row))
+        if entity in one_edit_of:
+            if (entity, entity_id) in edited:
+                break
+            edited.add((entity, entity_id))
+        batch.append(
+            OutboxEntry(seq, mutation_id, entity, entity_id, op, _loads(text), created_at, None, text)
+        )
+    rows.close()  # stopped early: let SQLite drop the rest of the statement now
     return batch
 
 
@@ -133,12 +197,14 @@ def acknowledge(session: Session, seqs: list[int], *, at: datetime) -> None:
     if not seqs:
         return
     ordered = sorted(set(seqs))
+    # Core statements on the session's connection: the ORM's UPDATE would fetch every changed row
+    # back (RETURNING) to refresh loaded instances, and a push loads none.
     if ordered[-1] - ordered[0] + 1 == len(ordered):
         # A push answer acknowledges a whole batch: one range instead of hundreds of bound values.
-        chosen = OutboxRow.seq.between(ordered[0], ordered[-1])
+        session.connection().execute(_ACK_RANGE, {"first": ordered[0], "last": ordered[-1], "at": at})
     else:
-        chosen = OutboxRow.seq.in_(ordered)
-    session.execute(update(OutboxRow).where(chosen, OutboxRow.acked_at.is_(None)).values(acked_at=at))
+        for start in range(0, len(ordered), _IN_CHUNK):
+            session.connection().execute(_ACK_LIST, {"seqs": ordered[start : start + _IN_CHUNK], "at": at})
 
 
 def stats(session: Session) -> OutboxStats:
@@ -173,11 +239,14 @@ def pending_keys(session: Session) -> set[tuple[str, str]]:
     return {(entity, entity_id) for entity, entity_id in rows}
 
 
-def pending_among(session: Session, keys: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
-    """The ``keys`` (entity, entity_id) that still have a change waiting for push.
+def pending_among(
+    session: Session, keys: Iterable[tuple[str, str]], *, after_seq: int = 0
+) -> set[tuple[str, str]]:
+    """The ``keys`` (entity, entity_id) that still have a change after ``after_seq`` waiting for push.
 
     ``pending_keys`` restricted to the records asked about, looked up through the
-    (entity, entity_id) index: the cost follows the keys, not the length of the outbox.
+    (entity, entity_id) index, whose entries end with the seq: the cost follows the keys and their
+    entries after ``after_seq``, not the length of the outbox or of a record's history.
     """
     by_entity: dict[str, list[str]] = {}
     for entity, entity_id in keys:
@@ -186,16 +255,9 @@ def pending_among(session: Session, keys: Iterable[tuple[str, str]]) -> set[tupl
     for entity, ids in by_entity.items():
         unique = sorted(set(ids))
         for start in range(0, len(unique), _IN_CHUNK):
-            rows = session.scalars(
-                select(OutboxRow.entity_id)
-                .where(
-                    OutboxRow.entity == entity,
-                    OutboxRow.entity_id.in_(unique[start : start + _IN_CHUNK]),
-                    OutboxRow.acked_at.is_(None),
-                )
-                .distinct()
-            )
-            found.update((entity, entity_id) for entity_id in rows)
+            chunk = {"entity": entity, "ids": unique[start : start + _IN_CHUNK], "after_seq": after_seq}
+            rows = session.connection().execute(_WAITING_AMONG, chunk)
+            found.update((entity, entity_id) for (entity_id,) in rows)
     return found
 
 

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+import orjson
 import requests
 from packaging.version import InvalidVersion, Version
 
@@ -124,6 +127,57 @@ def raise_for_refusal(response: requests.Response, base_url: str) -> None:
     raise RequestRefused(status, code or "invalid_request", message or response.reason or "refused")
 
 
+_LEAVES = frozenset({str, int, bool, type(None)})  # what can hold no NaN (most of a push)
+
+
+def _has_non_finite(value: Any) -> bool:
+    """True when ``value`` is or holds a NaN or an infinity."""
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    if isinstance(value, dict):
+        items: Any = value.values()
+    elif isinstance(value, list | tuple):
+        items = value
+    else:
+        return False
+    for item in items:  # noqa: SIM110 - any() over a generator makes this walk 70% slower
+        if type(item) not in _LEAVES and _has_non_finite(item):
+            return True
+    return False
+
+
+@dataclass(frozen=True, slots=True)
+class EncodedJson:
+    """A request body already encoded by ``encode_json`` (say, on another thread): sent as is."""
+
+    data: bytes
+
+
+def encode_json(body: Any) -> bytes:
+    """A request body as compact JSON in UTF-8 (Chinese text: a third of the size of \\u escapes).
+
+    orjson: several times faster than the standard encoder on a push's 500 payloads, and the same
+    values. What it refuses (non-str keys, integers beyond 64 bits) or would change (it writes NaN
+    and infinities as null, the standard encoder as NaN and Infinity) goes to the standard
+    encoder, which encoded every body before.
+    """
+    if not _has_non_finite(body):
+        try:
+            return orjson.dumps(body)
+        except TypeError:  # orjson.JSONEncodeError is one
+            pass
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _decoded(response: requests.Response, decode: Callable[[bytes], Any] | None) -> Any:
+    if decode is not None:
+        try:
+            return decode(response.content)
+        except ValueError:  # orjson.JSONDecodeError is one: NaN, Infinity, lone surrogates
+            pass
+    return response.json()
+
+
 def _parse_version(text: str | None) -> Version | None:
     if not text:
         return None
@@ -187,12 +241,18 @@ class HttpTransport:
         body: Any = None,
         params: dict[str, Any] | None = None,
         retry: bool = True,
+        decode: Callable[[bytes], Any] | None = None,
     ) -> Reply:
-        """Send one request (retrying unavailability) and return the decoded 2xx answer."""
+        """Send one request (retrying unavailability) and return the decoded 2xx answer.
+
+        ``decode``: a faster JSON decoder for the answer, such as ``orjson.loads`` where every
+        integer in it fits in 64 bits (orjson reads bigger ones as floats); what it refuses goes
+        to the standard decoder.
+        """
         attempts = self.retry.attempts if retry else 1
         for attempt in range(attempts):
             try:
-                return self._once(method, path, token=token, body=body, params=params)
+                return self._once(method, path, token=token, body=body, params=params, decode=decode)
             except ServiceUnavailable as error:
                 if attempt + 1 >= attempts:
                     raise
@@ -204,13 +264,19 @@ class HttpTransport:
         raise AssertionError("unreachable")
 
     def _once(
-        self, method: str, path: str, *, token: str | None, body: Any, params: dict[str, Any] | None
+        self,
+        method: str,
+        path: str,
+        *,
+        token: str | None,
+        body: Any,
+        params: dict[str, Any] | None,
+        decode: Callable[[bytes], Any] | None = None,
     ) -> Reply:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         data = None
         if body is not None:
-            # ensure_ascii=False: Chinese text is a third of the size as UTF-8 than as \\u escapes.
-            data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+            data = body.data if isinstance(body, EncodedJson) else encode_json(body)
             headers["Content-Type"] = "application/json"
         try:
             response = self.session.request(
@@ -232,5 +298,5 @@ class HttpTransport:
             self.last_server_time = server_time
         self._record_announcement(response)
         raise_for_refusal(response, self.base_url)
-        decoded = response.json() if response.content else None
+        decoded = _decoded(response, decode) if response.content else None
         return Reply(response.status_code, decoded, server_time)

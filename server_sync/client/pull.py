@@ -26,6 +26,7 @@ from server_sync.client import state
 from server_sync.client.apply import ChangeWriter, Held, Key
 from server_sync.client.auth import Authenticator
 from server_sync.client.errors import CursorExpired
+from server_sync.client.progress import ProgressTracker
 
 log = logging.getLogger(__name__)
 
@@ -45,11 +46,17 @@ class PullResult:
 
 class Puller:
     def __init__(
-        self, auth: Authenticator, sessions: Callable[[], Session], *, page_size: int = DEFAULT_PAGE_SIZE
+        self,
+        auth: Authenticator,
+        sessions: Callable[[], Session],
+        *,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        progress: ProgressTracker | None = None,
     ) -> None:
         self.auth = auth
         self.sessions = sessions
         self.page_size = page_size
+        self.progress = progress or ProgressTracker()
 
     def pull(self) -> PullResult:
         """Pull until the feed is exhausted. Raises EpochChanged (caller recovers) and transport errors."""
@@ -119,6 +126,7 @@ class Puller:
                 state.set_value(session, state.EPOCH, page["server_epoch"])
         result.pages += 1
         result.pulled += len(page["changes"])
+        self.progress.add_received(len(page["changes"]))
         result.upserted += applied.upserted
         result.deleted += applied.deleted
         result.held = len(held.changes)

@@ -37,6 +37,7 @@ from server_sync.client import state
 from server_sync.client.auth import Authenticator
 from server_sync.client.errors import JournalLost, SeqGap
 from server_sync.client.http import EncodedJson, encode_json
+from server_sync.client.progress import ProgressTracker
 from server_sync.protocol import MAX_MUTATIONS_PER_PUSH, PROTOCOL_VERSION
 
 log = logging.getLogger(__name__)
@@ -73,8 +74,10 @@ class Pusher:
         max_bytes: int = DEFAULT_MAX_BYTES,
         clock: Callable[[], datetime] = utc_now,
         fault: Fault | None = None,
+        progress: ProgressTracker | None = None,
     ) -> None:
         self.auth = auth
+        self.progress = progress or ProgressTracker()
         self.sessions = sessions
         self.batch_size = min(batch_size, MAX_MUTATIONS_PER_PUSH)
         self.max_bytes = max_bytes
@@ -236,6 +239,7 @@ class Pusher:
         result.sent += len(batch)
         result.batches += 1
         result.server_epoch = body["server_epoch"]
+        self.progress.add_sent(len(batch))
         return answered
 
     def _record(self, answered: _Answered) -> None:

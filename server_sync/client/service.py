@@ -25,6 +25,7 @@ from nurse_app.domain.model import utc_now
 from nurse_app.store import outbox
 from server_sync.client import state
 from server_sync.client.errors import ServiceUnavailable, SyncError, TlsUntrusted
+from server_sync.client.progress import SyncProgress
 from server_sync.client.sync import SyncClient, SyncReport
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,8 @@ class SyncStatus:
     syncing: bool
     # The desk version the service announces, when newer than this app (None: up to date or unknown).
     update_available: str | None = None
+    # What the sync in progress has sent and received so far (None when no sync is running).
+    progress: SyncProgress | None = None
 
 
 class SyncService:
@@ -136,6 +139,7 @@ class SyncService:
             online=self._online,
             syncing=self._syncing,
             update_available=self.client.transport.update_available(),
+            progress=self.client.progress.current() if self._syncing else None,
         )
 
     # --- the worker ----------------------------------------------------------------------------------------

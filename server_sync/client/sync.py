@@ -32,6 +32,7 @@ from server_sync.client.config import pull_config
 from server_sync.client.errors import EpochChanged, RequestRefused
 from server_sync.client.http import HttpTransport, RetryPolicy
 from server_sync.client.issues import LocalIssue, fetch_issues
+from server_sync.client.progress import ProgressTracker
 from server_sync.client.pull import DEFAULT_PAGE_SIZE, Puller
 from server_sync.client.push import Fault, Pusher, PushResult
 from server_sync.protocol import MAX_MUTATIONS_PER_PUSH, LoginResponse
@@ -80,8 +81,12 @@ class SyncClient:
         self.sessions: Callable[[], Session] = session_factory(engine)
         self.transport = HttpTransport(base_url, ca_bundle=ca_bundle, retry=retry)
         self.auth = Authenticator(self.transport, credentials or CredentialStore(), device_name=device_name)
-        self.pusher = Pusher(self.auth, self.sessions, batch_size=batch_size, clock=clock, fault=fault)
-        self.puller = Puller(self.auth, self.sessions, page_size=page_size)
+        # What the sync in progress has sent and received so far (read by the status bar).
+        self.progress = ProgressTracker()
+        self.pusher = Pusher(
+            self.auth, self.sessions, batch_size=batch_size, clock=clock, fault=fault, progress=self.progress
+        )
+        self.puller = Puller(self.auth, self.sessions, page_size=page_size, progress=self.progress)
         self._issues_fetched = False
 
     # --- session ---------------------------------------------------------------------------------------
@@ -120,6 +125,7 @@ class SyncClient:
         """Push, pull, configuration, then what conflicts need. Raises ``SyncError`` subclasses."""
         started = time.monotonic()
         report = SyncReport()
+        self.progress.restart()
         pushed = self.push()
         report.pushed, report.applied, report.duplicate = pushed.sent, pushed.applied, pushed.duplicate
         report.conflict, report.rejected = pushed.conflict, pushed.rejected

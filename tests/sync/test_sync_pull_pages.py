@@ -5,13 +5,15 @@ from __future__ import annotations
 import threading
 
 import pytest
+from service_helpers import make_chart
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from sync_helpers import seed_ward
+from sync_helpers import local_charts, seed_ward
 
 from nurse_app.store.models import TaskRow
-from server_sync.client import state
+from server_sync.client import SyncService, state
 from server_sync.client.apply import ChangeWriter
+from server_sync.client.progress import SyncProgress
 
 
 def _local_tasks(pc) -> int:
@@ -79,3 +81,27 @@ def test_a_page_that_cannot_be_written_keeps_the_cursor_where_written(service, m
     pc.client.sync()
     assert requests[0][1] == written_cursor  # goes on from the last page written
     assert _local_tasks(pc) == 30
+
+
+def test_the_sync_service_reports_what_the_running_sync_has_sent_and_received(service, make_pc, monkeypatch):
+    ward = seed_ward(service, charts=0)
+    pc = make_pc(service.url, page_size=7, batch_size=4).login(ward.nurses[0])
+    pc.client.sync()
+    local_charts(pc, ward.code, 3)  # 12 changes to send first, in batches of 4
+    others = [make_chart(ward.code) for _ in range(30)]  # and 120 to receive, 7 a page
+    service.world.desk(ward.manager).push(*[record for chart in others for record in chart.records])
+    sync_service = SyncService(pc.client)
+    seen: list[SyncProgress | None] = []
+    write_page = pc.client.puller._write
+
+    def look_then_write(page, *args, **kwargs):  # on the syncing thread, before each page is written
+        seen.append(sync_service.status().progress)
+        return write_page(page, *args, **kwargs)
+
+    monkeypatch.setattr(pc.client.puller, "_write", look_then_write)
+    report = sync_service.sync_now()
+    assert report.ok and report.pushed == 12 and report.pulled >= 120
+    assert all(progress is not None and progress.sent == 12 for progress in seen)
+    received = [progress.received for progress in seen]
+    assert received[0] == 0 and received == sorted(received) and received[-1] >= 100
+    assert sync_service.status().progress is None  # nothing running: the usual status again

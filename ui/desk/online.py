@@ -269,6 +269,7 @@ class OnlineSyncStatus:
             last_error=error,
             online=bool(raw.online),
             issues=issues,
+            progress=raw.progress,
             update_available=raw.update_available,
             update_required=error if too_old and raw.last_error else None,
         )

@@ -23,6 +23,7 @@ from ui.i18n import _, language_notifier
 from ui.operations import Operation
 
 REFRESH_MS = 5000
+SYNCING_REFRESH_MS = 1000  # while a sync runs, its progress moves every second
 
 
 def format_age(age: timedelta | None) -> str:
@@ -65,6 +66,7 @@ class DeskStatusBar(QStatusBar):
         self.status: SyncStatus | None = None
         self._last_result: SyncResult | None = None
         self._loading = False
+        self._busy = False
         self.online = QLabel()
         self.pending = QLabel()
         self.last_sync = QLabel()
@@ -80,7 +82,7 @@ class DeskStatusBar(QStatusBar):
         self.progress.setRange(0, 0)  # indeterminate: "working", not a percentage
         self.progress.setMaximumWidth(120)
         self.progress.setVisible(False)
-        busy.sig_busy_changed.connect(self.progress.setVisible)
+        busy.sig_busy_changed.connect(self._set_busy)
         self.addWidget(self.online)
         self.addWidget(self.pending)
         self.addWidget(self.last_sync)
@@ -115,7 +117,17 @@ class DeskStatusBar(QStatusBar):
         self.status = status
         if status.online and status.last_error is None and self._last_result and not self._last_result.ok:
             self._last_result = None  # a background sync succeeded since "Sync now" failed
+        self._timer.setInterval(SYNCING_REFRESH_MS if status.progress is not None else REFRESH_MS)
+        self._show_progress()
         self.retranslate()
+
+    def _set_busy(self, busy: bool) -> None:
+        self._busy = busy
+        self._show_progress()
+
+    def _show_progress(self) -> None:
+        syncing = self.status is not None and self.status.progress is not None
+        self.progress.setVisible(self._busy or syncing)
 
     def retranslate(self) -> None:
         self.sync_button.setText(_("Sync now"))
@@ -130,7 +142,13 @@ class DeskStatusBar(QStatusBar):
             return
         self.online.setText("● " + (_("Online") if status.online else _("Offline")))
         self.online.setStyleSheet("color: #15803d;" if status.online else "color: #b45309;")
-        if status.pending:
+        if status.progress is not None:
+            self.pending.setText(
+                _("Syncing: {sent} sent, {received} received…").format(
+                    sent=f"{status.progress.sent:,}", received=f"{status.progress.received:,}"
+                )
+            )
+        elif status.pending:
             self.pending.setText(
                 _("{n} changes waiting (oldest: {age})").format(
                     n=status.pending, age=format_age(status.oldest_pending_age)

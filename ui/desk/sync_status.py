@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from nurse_app.domain.model import utc_now
 from nurse_app.store import outbox
 from nurse_app.store.engine import session_factory
+from server_sync.client.progress import SyncProgress
 from ui.i18n import _
 
 
@@ -38,6 +39,8 @@ class SyncStatus:
     last_error: str | None
     online: bool
     issues: tuple[SyncIssue, ...] = field(default_factory=tuple)
+    # While a sync runs: what it has sent and received so far (a first sync can take a while).
+    progress: SyncProgress | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -147,6 +147,11 @@ def _row_matches(group: GroupFilter | None, row: DrillRow, diagnoses: dict[str, 
     return _matches(group, ward=row.ward_code, nurse=row.assignee, plan=row.plan_code, diagnosis=diagnosis)
 
 
+def _task_matches(group: GroupFilter | None, task: FollowUpTask, dx: Diagnoses, *, nurse: str | None) -> bool:
+    """A row of ``task``: its ward, plan and diagnosis group, and the nurse the figure groups by."""
+    return _matches(group, ward=task.ward_code, nurse=nurse, plan=task.plan_code, diagnosis=dx[task.id])
+
+
 class _Rows:
     """Builds masked ``DrillRow`` s over one ``ScopeRecords`` (the shape ``drill_rows`` gives)."""
 
@@ -244,9 +249,7 @@ def _durations(
             or attempt.started_at not in period
         ):
             continue
-        if not _matches(
-            group, ward=task.ward_code, nurse=attempt.nurse, plan=task.plan_code, diagnosis=dx[task.id]
-        ):
+        if not _task_matches(group, task, dx, nurse=attempt.nurse):
             continue
         seconds = (attempt.ended_at - attempt.started_at).total_seconds()
         detail = Detail(call_started_at=attempt.started_at, call_nurse=attempt.nurse, call_seconds=seconds)
@@ -272,9 +275,7 @@ def _satisfaction(
     # metrics.satisfaction_rate: the first answer per item, flagged satisfaction, with an ordinal.
     picked: Picked = []
     for r, task in _live_responses(records, own, period):
-        if not _matches(
-            group, ward=task.ward_code, nurse=r.submitted_by, plan=task.plan_code, diagnosis=dx[task.id]
-        ):
+        if not _task_matches(group, task, dx, nurse=r.submitted_by):
             continue
         votes = [a.ordinal for a in satisfaction_votes(r.answers)]
         if not votes:
@@ -301,9 +302,7 @@ def _responses(
     # headline "Scales filled": responses submitted in the period that no correction supersedes.
     picked: Picked = []
     for r, task in _live_responses(records, own, period):
-        if _matches(
-            group, ward=task.ward_code, nurse=task.assignee, plan=task.plan_code, diagnosis=dx[task.id]
-        ):
+        if _task_matches(group, task, dx, nurse=task.assignee):
             detail = Detail(
                 submitted_at=r.submitted_at, submitted_by=r.submitted_by, questionnaire=r.questionnaire_code
             )
@@ -327,10 +326,8 @@ def _diseases(
             continue
         if not diagnosis or not diagnosis.icd10.strip():
             continue
-        if _matches(
-            group, ward=task.ward_code, nurse=task.assignee, plan=task.plan_code, diagnosis=dx[task.id]
-        ):
-            category = diagnosis.icd10.strip().upper()[:3]
+        if _task_matches(group, task, dx, nurse=task.assignee):
+            category = dx[task.id]  # diagnosis_group: the headline's icd10_group of this diagnosis
             text = f"{diagnosis.icd10.strip()} {diagnosis.description}".strip()
             picked.append(_Pick(task, True, Detail(icd10_group=category, diagnosis=text)))
     return picked

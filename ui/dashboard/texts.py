@@ -7,6 +7,7 @@ computed at import time, so a language switch needs only a re-read.
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -104,13 +105,13 @@ def drill_summary(result: DrillResult) -> str:
     """The line above the table: the figure's own numbers, recounted from the rows shown."""
     key = result.key
     if key in ("duration_median", "duration_mean"):
-        seconds = sorted(result.seconds)
+        seconds = result.seconds
         if not seconds:
             return _("No reached calls")
-        middle = len(seconds) // 2
-        median = seconds[middle] if len(seconds) % 2 else (seconds[middle - 1] + seconds[middle]) / 2
         return _("{count} reached calls · median {median} s · mean {mean} s").format(
-            count=len(seconds), median=fmt_seconds(median), mean=fmt_seconds(sum(seconds) / len(seconds))
+            count=len(seconds),
+            median=fmt_seconds(statistics.median(seconds)),
+            mean=fmt_seconds(sum(seconds) / len(seconds)),
         )
     if key == "satisfaction":
         return _(

@@ -42,7 +42,7 @@ from nurse_app.reports.data import GroupLine
 from nurse_app.reports.headline import FIGURE_KEYS, Figure, Headline, Targets
 from nurse_app.reports.labels import Labels, fmt_local, fmt_rate, fmt_seconds
 from nurse_app.reports.scope import WardInfo, month_period
-from ui.dashboard.behind import DRILL_KEYS, DrillResult, GroupFilter
+from ui.dashboard.behind import DRILL_KEYS, GROUPS, DrillResult, GroupFilter
 from ui.dashboard.breakdown import BreakdownPage, GroupRow
 from ui.dashboard.cards import FigureCard
 from ui.dashboard.charts import BAD, GOOD, LINE, WARN, Bar, LineChart, Series
@@ -55,7 +55,6 @@ from ui.i18n import _, current_language, language_notifier
 from ui.operations import Operation
 
 CUSTOM = "custom"
-GROUPS = ("ward", "nurse", "plan", "diagnosis")
 
 __all__ = ["DashboardWindow", "has_rows", "report_labels"]
 

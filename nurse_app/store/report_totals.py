@@ -26,7 +26,8 @@ are not whole days (another zone's month edges, the cut at "now") are read
 from the records (``nurse_app.reports.headline_totals``).
 
 The tables are declared here on the cache's ``Base`` so that the schema
-comparison with the migrations sees them; migration 0006 imports this module.
+comparison with the migrations sees them; ``nurse_app.store.models`` imports
+this module (migration 0006 declares its own copy, as a revision must).
 """
 
 from __future__ import annotations

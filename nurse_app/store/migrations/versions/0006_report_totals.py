@@ -211,10 +211,10 @@ def _task_fact_values(r: str, *, new: bool = False) -> str:
     )
 
 
-def _upsert(table: str, key: str, columns: Sequence[str], values: str) -> str:
+def _upsert(table: str, key: str, columns: Sequence[str], values: str, source: str = "WHERE true") -> str:
     updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in key.split(", "))
     return (
-        f"INSERT INTO {table} ({', '.join(columns)}) SELECT {values} WHERE true "
+        f"INSERT INTO {table} ({', '.join(columns)}) SELECT {values} {source} "
         f"ON CONFLICT ({key}) DO UPDATE SET {updates};"
     )
 
@@ -233,14 +233,14 @@ def _contacts_of_task(task: str) -> str:
 
 def _call_fact(attempt: str) -> str:
     """Upsert the call fact of attempt ``attempt`` when it reached the patient and has an end."""
-    return (
-        "INSERT INTO report_call_facts (attempt_id, ward_code, start_day, micros) "
-        f"SELECT {attempt}.id, tasks.ward_code, {day(f'{attempt}.started_at')}, "
-        f"{micros(f'{attempt}.started_at', f'{attempt}.ended_at')} FROM tasks "
-        f"WHERE tasks.id = {attempt}.task_id AND {attempt}.outcome = 'reached' "
-        f"AND {attempt}.ended_at IS NOT NULL "
-        "ON CONFLICT (attempt_id) DO UPDATE SET ward_code = excluded.ward_code, "
-        "start_day = excluded.start_day, micros = excluded.micros;"
+    return _upsert(
+        "report_call_facts",
+        "attempt_id",
+        ("attempt_id", "ward_code", "start_day", "micros"),
+        f"{attempt}.id, tasks.ward_code, {day(f'{attempt}.started_at')}, "
+        f"{micros(f'{attempt}.started_at', f'{attempt}.ended_at')}",
+        f"FROM tasks WHERE tasks.id = {attempt}.task_id AND {attempt}.outcome = 'reached' "
+        f"AND {attempt}.ended_at IS NOT NULL",
     )
 
 
@@ -255,26 +255,35 @@ def _attempt_counts(r: str, sign: str) -> str:
     )
 
 
-def _encounter_fact(r: str, *, new: bool = False) -> str:
-    return _upsert(
-        "report_encounter_facts",
-        "encounter_id",
-        ("encounter_id", "ward_code", "discharge_day", "deadline", "has_tasks", "contacts"),
-        ", ".join(
-            (
-                f"{r}.id",
-                f"{r}.ward_code",
-                day(f"{r}.discharged_at"),
-                deadline(f"{r}.discharged_at"),
-                "0" if new else _has_tasks(f"{r}.id"),
-                "0"
-                if new
-                else "(SELECT count(*) FROM tasks JOIN call_attempts ON call_attempts.task_id = tasks.id "
-                f"WHERE tasks.encounter_id = {r}.id "
-                f"AND call_attempts.started_at <= {deadline(f'{r}.discharged_at')})",
-            )
-        ),
+# An attempt counted in (NEW) or out (OLD): its task's and encounter's counts, its call fact.
+_ATTEMPT_IN = _attempt_counts("NEW", "+") + _call_fact("NEW")
+_ATTEMPT_OUT = _attempt_counts("OLD", "-") + "DELETE FROM report_call_facts WHERE attempt_id = OLD.id;"
+
+
+ENCOUNTER_FACT_COLUMNS = ("encounter_id", "ward_code", "discharge_day", "deadline", "has_tasks", "contacts")
+
+
+def _encounter_fact_values(r: str, *, new: bool = False) -> str:
+    """The fact of encounter ``r`` (a NEW row or an encounters alias), like ``_task_fact_values``."""
+    return ", ".join(
+        (
+            f"{r}.id",
+            f"{r}.ward_code",
+            day(f"{r}.discharged_at"),
+            deadline(f"{r}.discharged_at"),
+            "0" if new else _has_tasks(f"{r}.id"),
+            "0"
+            if new
+            else "(SELECT count(*) FROM tasks JOIN call_attempts ON call_attempts.task_id = tasks.id "
+            f"WHERE tasks.encounter_id = {r}.id "
+            f"AND call_attempts.started_at <= {deadline(f'{r}.discharged_at')})",
+        )
     )
+
+
+def _encounter_fact(r: str, *, new: bool = False) -> str:
+    values = _encounter_fact_values(r, new=new)
+    return _upsert("report_encounter_facts", "encounter_id", ENCOUNTER_FACT_COLUMNS, values)
 
 
 def _response_fact(r: str, *, new: bool = False) -> str:
@@ -285,13 +294,14 @@ def _response_fact(r: str, *, new: bool = False) -> str:
         if new
         else f"(SELECT count(*) FROM response_answers WHERE {rated} AND ordinal >= {SATISFIED_ORDINAL})"
     )
-    return (
-        "INSERT INTO report_response_facts (response_id, ward_code, submit_day, votes, satisfied) "
-        f"SELECT {r}.id, (SELECT ward_code FROM tasks WHERE id = {r}.task_id), {day(f'{r}.submitted_at')}, "
-        f"{votes}, {satisfied} WHERE true "
-        # The corrections already counted for this id (a correction may arrive first) stay.
-        "ON CONFLICT (response_id) DO UPDATE SET ward_code = excluded.ward_code, "
-        "submit_day = excluded.submit_day, votes = excluded.votes, satisfied = excluded.satisfied;"
+    # Not a column here, so kept on conflict: the corrections already counted for this id (a
+    # correction may arrive first).
+    return _upsert(
+        "report_response_facts",
+        "response_id",
+        ("response_id", "ward_code", "submit_day", "votes", "satisfied"),
+        f"{r}.id, (SELECT ward_code FROM tasks WHERE id = {r}.task_id), {day(f'{r}.submitted_at')}, "
+        f"{votes}, {satisfied}",
     )
 
 
@@ -356,22 +366,11 @@ RECORD_TRIGGERS: dict[str, str] = {
     "WHERE response_id IN (SELECT id FROM responses WHERE task_id = OLD.id);"
     " END",
     # --- call attempts: their task's counts, their encounter's contacts, the call fact.
-    "report_call_attempts_ai": "AFTER INSERT ON call_attempts BEGIN "
-    + _attempt_counts("NEW", "+")
-    + _call_fact("NEW")
-    + " END",
+    "report_call_attempts_ai": f"AFTER INSERT ON call_attempts BEGIN {_ATTEMPT_IN} END",
     "report_call_attempts_au": "AFTER UPDATE ON call_attempts WHEN "
     + _changed("id", "task_id", "started_at", "ended_at", "outcome")
-    + " BEGIN "
-    + _attempt_counts("OLD", "-")
-    + "DELETE FROM report_call_facts WHERE attempt_id = OLD.id;"
-    + _attempt_counts("NEW", "+")
-    + _call_fact("NEW")
-    + " END",
-    "report_call_attempts_ad": "AFTER DELETE ON call_attempts BEGIN "
-    + _attempt_counts("OLD", "-")
-    + "DELETE FROM report_call_facts WHERE attempt_id = OLD.id;"
-    + " END",
+    + f" BEGIN {_ATTEMPT_OUT}{_ATTEMPT_IN} END",
+    "report_call_attempts_ad": f"AFTER DELETE ON call_attempts BEGIN {_ATTEMPT_OUT} END",
     # --- encounters: own fact; when it changes, the primary code on its tasks' facts.
     "report_encounters_ai": "AFTER INSERT ON encounters BEGIN " + _encounter_fact("NEW", new=True) + " END",
     "report_encounters_au": "AFTER UPDATE ON encounters WHEN "
@@ -542,13 +541,8 @@ FAMILIES = (
 BACKFILL_FACTS = (
     "INSERT INTO report_task_facts (" + ", ".join(TASK_FACT_COLUMNS) + ") "
     "SELECT " + _task_fact_values("t") + " FROM tasks t",
-    "INSERT INTO report_encounter_facts "
-    "(encounter_id, ward_code, discharge_day, deadline, has_tasks, contacts) "
-    f"SELECT e.id, e.ward_code, {day('e.discharged_at')}, {deadline('e.discharged_at')}, "
-    f"{_has_tasks('e.id')}, "
-    "(SELECT count(*) FROM tasks JOIN call_attempts ON call_attempts.task_id = tasks.id "
-    f"WHERE tasks.encounter_id = e.id AND call_attempts.started_at <= {deadline('e.discharged_at')}) "
-    "FROM encounters e",
+    "INSERT INTO report_encounter_facts (" + ", ".join(ENCOUNTER_FACT_COLUMNS) + ") "
+    "SELECT " + _encounter_fact_values("e") + " FROM encounters e",
     "INSERT INTO report_response_facts (response_id, ward_code, submit_day, votes, satisfied) "
     f"SELECT r.id, t.ward_code, {day('r.submitted_at')}, coalesce(v.votes, 0), coalesce(v.satisfied, 0) "
     "FROM responses r LEFT JOIN tasks t ON t.id = r.task_id LEFT JOIN ("

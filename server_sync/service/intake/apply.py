@@ -15,7 +15,6 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from nurse_app.domain.model import Encounter, Patient, Role, Sex, User
@@ -326,11 +325,8 @@ def _cancel(ctx: BatchContext, row: EncounterRow, kind: EventKind) -> None:
 
 def previous_discharges(db_session: Session, patient_id: str, encounter_id: str) -> tuple[datetime, ...]:
     """Discharge times of the patient's other stays (for the 30-day readmission tag)."""
-    rows = group_cache.encounters_of(db_session, patient_id)
-    if rows is None:
-        rows = db_session.scalars(select(EncounterRow).where(EncounterRow.patient_id == patient_id))
     found = []
-    for row in rows:
+    for row in group_cache.encounters_of(db_session, patient_id):
         if row.id == encounter_id or row.deleted:
             continue
         value = row.payload.get("discharged_at")

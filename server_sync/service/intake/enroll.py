@@ -36,7 +36,8 @@ from server_sync.service.sync.writes import new_row, replace_payload
 
 # database url → (newest plan config version, plans, matcher); plans are immutable per version.
 _PLAN_CACHE: dict[str, tuple[int, tuple[Plan, ...], dict[float, PlanMatcher]]] = {}
-_LIVE = ("enrolled", "accepted")
+# Plan-match statuses whose enrollment is in force.
+LIVE_MATCHES = ("enrolled", "accepted")
 
 
 def active_plans(db_session: Session) -> tuple[Plan, ...]:
@@ -111,10 +112,7 @@ def enroll_discharge(
     matcher = plan_matcher(db_session, settings.candidate_ratio)
     if not matcher.plans:
         return
-    matches = group_cache.plan_matches_of(db_session, encounter.id)
-    if matches is None:
-        matches = db_session.scalars(select(PlanMatchRow).where(PlanMatchRow.encounter_id == encounter.id))
-    existing = {m.plan_code: m for m in matches}
+    existing = {m.plan_code: m for m in group_cache.plan_matches_of(db_session, encounter.id)}
     facts = facts_for(db_session, patient, encounter, flags)
     by_code = {plan.code: plan for plan in matcher.plans}
     for match in matcher.match(facts):
@@ -179,9 +177,9 @@ def cancel_for_encounter(ctx: BatchContext, encounter_id: str, reason: str) -> i
     """Cancel the stay's enrollments and their open tasks (A11/A13); returns the tasks cancelled."""
     db_session = ctx.db_session
     matches = db_session.scalars(select(PlanMatchRow).where(PlanMatchRow.encounter_id == encounter_id)).all()
-    enrollment_ids = {m.enrollment_id for m in matches if m.enrollment_id and m.status in _LIVE}
+    enrollment_ids = {m.enrollment_id for m in matches if m.enrollment_id and m.status in LIVE_MATCHES}
     for match in matches:
-        if match.status in (*_LIVE, "open"):
+        if match.status in (*LIVE_MATCHES, "open"):
             match.status = "cancelled"
     cancelled = 0
     if not enrollment_ids:

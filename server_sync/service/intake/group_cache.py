@@ -15,13 +15,16 @@ that were read ahead are answered from it; any other key is looked up as usual.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from server_sync.service.intake.models import PatientIndexRow
+from server_sync.service.intake.models import PatientIndexRow, PlanMatchRow
+from server_sync.service.records.models import EncounterRow
 
 _MISSING = object()
 
@@ -101,27 +104,36 @@ def added_encounter(db_session: Session, row: Any) -> None:
     """An encounter created here: one more stay of its patient, and no plan matches yet."""
     found = ahead(db_session)
     if found is not None:
-        stays = found.encounters_by_patient.get(row.patient_id)
-        if stays is not None:
-            stays.append(row)
+        _append_if_read(found.encounters_by_patient, row.patient_id, row)
         found.plan_matches[row.id] = []
 
 
-def encounters_of(db_session: Session, patient_id: str) -> list[Any] | None:
-    """Every encounter row of the patient when read ahead, else None (query it)."""
+def encounters_of(db_session: Session, patient_id: str) -> Iterable[Any]:
+    """Every encounter row of the patient (deleted ones too): from the read-ahead, else queried."""
     found = ahead(db_session)
-    return None if found is None else found.encounters_by_patient.get(patient_id)
+    rows = None if found is None else found.encounters_by_patient.get(patient_id)
+    if rows is None:
+        return db_session.scalars(select(EncounterRow).where(EncounterRow.patient_id == patient_id))
+    return rows
 
 
-def plan_matches_of(db_session: Session, encounter_id: str) -> list[Any] | None:
-    """The plan matches of the encounter when read ahead, else None (query it)."""
+def plan_matches_of(db_session: Session, encounter_id: str) -> Iterable[Any]:
+    """The plan match rows of the encounter: from the read-ahead, else queried."""
     found = ahead(db_session)
-    return None if found is None else found.plan_matches.get(encounter_id)
+    rows = None if found is None else found.plan_matches.get(encounter_id)
+    if rows is None:
+        return db_session.scalars(select(PlanMatchRow).where(PlanMatchRow.encounter_id == encounter_id))
+    return rows
 
 
 def added_plan_match(db_session: Session, row: Any) -> None:
     found = ahead(db_session)
     if found is not None:
-        matches = found.plan_matches.get(row.encounter_id)
-        if matches is not None:
-            matches.append(row)
+        _append_if_read(found.plan_matches, row.encounter_id, row)
+
+
+def _append_if_read(read: dict[str, list[Any]], key: str, row: Any) -> None:
+    """Add a new row to a list read ahead; a key not read ahead is queried later and finds it then."""
+    rows = read.get(key)
+    if rows is not None:
+        rows.append(row)

@@ -127,15 +127,14 @@ def _follow_merges(ctx: BatchContext, ahead: ReadAhead, patient_ids: set[str]) -
     every, frontier = set(patient_ids), sorted(patient_ids)
     while frontier:
         survivors = set()
-        for chunk in _chunks(frontier):
-            found = {row.merged_id: row for row in _select(ctx.db_session, _MERGES, chunk)}
-            for patient_id in chunk:
-                row = found.get(patient_id)
-                ahead.rows[(PatientMergeRow, patient_id)] = row
-                if row is None:
-                    unmerged.add(patient_id)
-                else:
-                    survivors.add(row.surviving_id)
+        found = {row.merged_id: row for row in _select(ctx.db_session, _MERGES, frontier)}
+        for patient_id in frontier:
+            row = found.get(patient_id)
+            ahead.rows[(PatientMergeRow, patient_id)] = row
+            if row is None:
+                unmerged.add(patient_id)
+            else:
+                survivors.add(row.surviving_id)
         frontier = sorted(survivors - every)
         every |= survivors
     return every
@@ -148,8 +147,3 @@ def _absent(ahead: ReadAhead, model: type, keys: Iterable[Any]) -> None:
 
 def _found(ahead: ReadAhead, model: type) -> list[Any]:
     return [row for (kind, _), row in ahead.rows.items() if kind is model and row is not None]
-
-
-def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(values), _CHUNK):
-        yield values[start : start + _CHUNK]

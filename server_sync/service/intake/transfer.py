@@ -14,26 +14,22 @@ from sqlalchemy import select
 
 from nurse_app.domain.model import TaskStatus
 from server_sync.service.intake import group_cache
-from server_sync.service.intake.models import PlanMatchRow
+from server_sync.service.intake.enroll import LIVE_MATCHES
 from server_sync.service.records.models import AlertRow, CallAttemptRow, EnrollmentRow, ResponseRow, TaskRow
 from server_sync.service.sync.context import BatchContext
 from server_sync.service.sync.writes import replace_payload
 
-_LIVE = ("enrolled", "accepted")
 _TASK_RECORDS = (("call_attempt", CallAttemptRow), ("response", ResponseRow), ("alert", AlertRow))
 
 
 def follow_stay(ctx: BatchContext, encounter_id: str, patient_id: str, old_ward: str, new_ward: str) -> int:
     """Move the stay's open follow-up from ``old_ward`` to ``new_ward``; returns the tasks moved."""
     db_session = ctx.db_session
-    matches = group_cache.plan_matches_of(db_session, encounter_id)
-    if matches is None:
-        matches = db_session.scalars(select(PlanMatchRow).where(PlanMatchRow.encounter_id == encounter_id))
     enrollment_ids = set()
-    for match in matches:
+    for match in group_cache.plan_matches_of(db_session, encounter_id):
         if match.status == "open":
             match.ward_code = new_ward
-        elif match.status in _LIVE and match.enrollment_id:
+        elif match.status in LIVE_MATCHES and match.enrollment_id:
             enrollment_ids.add(match.enrollment_id)
     if not enrollment_ids:
         return 0

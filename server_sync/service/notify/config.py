@@ -110,6 +110,7 @@ def _sections(db_session: Session) -> dict[str, dict[str, Any]]:
     kept = db_session.info.get(_KEPT)
     if kept is None or transaction is None or kept[0] is not transaction:
         rows = db_session.execute(select(NotifyConfigRow.key, NotifyConfigRow.body)).all()
+        # Asked again, not ``transaction``: with none open yet, the read above has just begun one.
         kept = (db_session.get_transaction(), {key: body for key, body in rows})
         db_session.info[_KEPT] = kept
     return kept[1]

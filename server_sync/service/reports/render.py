@@ -17,6 +17,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from nurse_app.reports.fonts import markup, register_report_fonts
+from server_sync.service.reports.revisions import revision_of
 
 NO_DATA_TEXT = "本月无随访数据。No follow-up data for this month."
 
@@ -46,7 +47,7 @@ def _cell(name: str, row: dict[str, Any]) -> str:
 
 def revision_lines(figures: dict[str, Any], replaces: int | None, superseded_by: int | None) -> list[str]:
     """What the reader must know about this revision: its number, what it replaces or what replaced it."""
-    revision = int(figures.get("revision") or 1)
+    revision = revision_of(figures)
     lines = []
     if superseded_by is not None:
         lines.append(
@@ -66,7 +67,7 @@ def revision_lines(figures: dict[str, Any], replaces: int | None, superseded_by:
 
 
 def document_title(figures: dict[str, Any], superseded_by: int | None) -> str:
-    title = f"{figures['ward']} {figures['month']} follow-up report, revision {figures.get('revision') or 1}"
+    title = f"{figures['ward']} {figures['month']} follow-up report, revision {revision_of(figures)}"
     return title + (f" (superseded by revision {superseded_by})" if superseded_by is not None else "")
 
 

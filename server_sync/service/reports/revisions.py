@@ -119,11 +119,10 @@ def touched_months(
     if not changes:
         return {}, 0
     ids: dict[str, set[str]] = defaultdict(set)
-    for _number, entity, entity_id, _payload in changes:
-        ids[entity].add(entity_id)
     # A deletion's feed entry has no payload: read the (soft-deleted) record itself.
     missing: dict[str, set[str]] = defaultdict(set)
     for _number, entity, entity_id, payload in changes:
+        ids[entity].add(entity_id)
         if payload is None:
             missing[entity].add(entity_id)
     current = {entity: _payloads(db_session, entity, found) for entity, found in missing.items()}

@@ -26,7 +26,7 @@ from nurse_app.store.metrics_sql import Executor
 from nurse_app.store.models import AlertRow
 from nurse_app.store.repository import CacheRepository
 
-__all__ = ["DRILLABLE", "DrillRow", "drill_rows", "tasks_behind"]
+__all__ = ["DRILLABLE", "DrillRow", "drill_row", "drill_rows", "tasks_behind"]
 
 # The figures whose population is a set of tasks (durations, satisfaction and diseases are not).
 DRILLABLE = ("miss", "reach", "completed", "open_critical")
@@ -96,27 +96,30 @@ def drill_rows(
         picked = [(t, True) for t in own if t.id in wanted]
     else:
         raise ValueError(f"figure '{key}' has no list of tasks; expected one of {', '.join(DRILLABLE)}")
-    rows = []
-    for task, counted in picked:
-        patient = records.patients.get(task.patient_id)
-        rows.append(
-            DrillRow(
-                task.id,
-                task.ward_code,
-                mask_name(patient.name) if patient else "",
-                patient.mrn if patient else "",
-                mask_phone(patient.phone) if patient else "",
-                task.plan_code,
-                task.step_no,
-                task.due_at,
-                task.window_end,
-                task.assignee or "",
-                str(task.status),
-                counted,
-                tuple(attempts_of.get(task.id, ())),
-            )
-        )
+    rows = [drill_row(records, task, counted, attempts_of.get(task.id, ())) for task, counted in picked]
     return tuple(sorted(rows, key=lambda r: (not r.counted, r.window_end, r.mrn)))
+
+
+def drill_row(
+    records: ScopeRecords, task: FollowUpTask, counted: bool, attempts: Sequence[AttemptNote]
+) -> DrillRow:
+    """The masked row of ``task`` (its patient from ``records``) with the call ``attempts`` shown."""
+    patient = records.patients.get(task.patient_id)
+    return DrillRow(
+        task.id,
+        task.ward_code,
+        mask_name(patient.name) if patient else "",
+        patient.mrn if patient else "",
+        mask_phone(patient.phone) if patient else "",
+        task.plan_code,
+        task.step_no,
+        task.due_at,
+        task.window_end,
+        task.assignee or "",
+        str(task.status),
+        counted,
+        tuple(attempts),
+    )
 
 
 def _open_critical_tasks(conn: Executor, wards: Sequence[str], period: Period) -> list[str]:

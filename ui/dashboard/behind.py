@@ -40,11 +40,10 @@ from datetime import datetime
 
 from nurse_app.domain.metrics import ON_TIME_LIMIT, Period, first_task, satisfaction_votes
 from nurse_app.domain.model import SATISFIED_ORDINAL, CallOutcome, FollowUpTask, TaskStatus
-from nurse_app.domain.privacy import mask_phone
-from nurse_app.reports.details import AttemptNote, mask_name
+from nurse_app.reports.details import AttemptNote
 from nurse_app.reports.diagnosis import NO_DIAGNOSIS, diagnosis_group, task_diagnosis_groups, task_groups
 from nurse_app.reports.drilldown import DRILLABLE as TASK_LISTS
-from nurse_app.reports.drilldown import DrillRow, drill_rows, tasks_behind
+from nurse_app.reports.drilldown import DrillRow, drill_row, drill_rows, tasks_behind
 from nurse_app.reports.headline import FIGURE_KEYS
 from nurse_app.reports.records import ScopeRecords, load_records
 from nurse_app.store.metrics_sql import Executor
@@ -163,23 +162,8 @@ class _Rows:
 
     def row(self, task: FollowUpTask, counted: bool, also: Sequence[str] = ()) -> DrillRow:
         """``also``: other tasks whose calls belong with this row (an encounter's later steps)."""
-        patient = self.records.patients.get(task.patient_id)
         notes = [n for task_id in (task.id, *also) for n in self.attempts_of.get(task_id, ())]
-        return DrillRow(
-            task.id,
-            task.ward_code,
-            mask_name(patient.name) if patient else "",
-            patient.mrn if patient else "",
-            mask_phone(patient.phone) if patient else "",
-            task.plan_code,
-            task.step_no,
-            task.due_at,
-            task.window_end,
-            task.assignee or "",
-            str(task.status),
-            counted,
-            tuple(sorted(notes, key=lambda n: n.started_at)),
-        )
+        return drill_row(self.records, task, counted, sorted(notes, key=lambda n: n.started_at))
 
 
 @dataclass(frozen=True, slots=True)

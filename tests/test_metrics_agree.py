@@ -239,20 +239,17 @@ def worlds(draw: st.DrawFn) -> World:
 # the column values made by nurse_app.store.mapping, as the real store makes them.
 
 
-def insert_world(conn: Connection, world: World) -> None:
-    def add(row_class: type[Base], rows: list[dict[str, Any]]) -> None:
-        if rows:
-            conn.execute(insert(row_class.__table__), rows)
-
-    wards = sorted({*WARDS, *(e.ward_code for e in world.encounters), *(t.ward_code for t in world.tasks)})
-    add(WardRow, [mapping.ward_values(Ward(code, code, "内科")) for code in wards])
-    patients = [
+def world_patients(world: World) -> list[Patient]:
+    """The patients a world implies: one per encounter."""
+    return [
         Patient(f"MRN{i}", "患者", Sex.UNKNOWN, date(1950, 1, 1), id=e.patient_id)
         for i, e in enumerate(world.encounters)
     ]
-    add(PatientRow, [mapping.patient_values(p) for p in patients])
-    add(EncounterRow, [mapping.encounter_values(e) for e in world.encounters])
-    enrollments = [
+
+
+def world_enrollments(world: World) -> list[Enrollment]:
+    """The enrollments a world implies: one per task."""
+    return [
         Enrollment(
             t.patient_id,
             t.encounter_id,
@@ -263,7 +260,18 @@ def insert_world(conn: Connection, world: World) -> None:
         )
         for t in world.tasks
     ]
-    add(EnrollmentRow, [mapping.enrollment_values(e) for e in enrollments])
+
+
+def insert_world(conn: Connection, world: World) -> None:
+    def add(row_class: type[Base], rows: list[dict[str, Any]]) -> None:
+        if rows:
+            conn.execute(insert(row_class.__table__), rows)
+
+    wards = sorted({*WARDS, *(e.ward_code for e in world.encounters), *(t.ward_code for t in world.tasks)})
+    add(WardRow, [mapping.ward_values(Ward(code, code, "内科")) for code in wards])
+    add(PatientRow, [mapping.patient_values(p) for p in world_patients(world)])
+    add(EncounterRow, [mapping.encounter_values(e) for e in world.encounters])
+    add(EnrollmentRow, [mapping.enrollment_values(e) for e in world_enrollments(world)])
     add(TaskRow, [mapping.task_values(t) for t in world.tasks])
     add(CallAttemptRow, [mapping.attempt_values(a) for a in world.attempts])
     add(ResponseRow, [mapping.response_values(r) for r in world.responses])

@@ -14,7 +14,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Connection, Engine, create_engine, delete, event, func, insert, inspect, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from test_metrics_agree import MONTH_EDGES, WARDS, World, near, worlds
+from test_metrics_agree import MONTH_EDGES, WARDS, World, near, world_enrollments, world_patients, worlds
 
 from nurse_app.domain.metrics import Period
 from nurse_app.domain.model import (
@@ -32,9 +32,6 @@ from nurse_app.domain.model import (
     AlertStatus,
     Answer,
     Diagnosis,
-    Enrollment,
-    Patient,
-    Sex,
     TaskStatus,
     Ward,
 )
@@ -108,25 +105,10 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
 
 def world_rows(world: World) -> dict[str, list[dict[str, Any]]]:
     """Column dicts by table, for ``bulk_insert`` (with the patients and enrollments the world implies)."""
-    patients = [
-        Patient(f"MRN{i}", "患者", Sex.UNKNOWN, date(1950, 1, 1), id=e.patient_id)
-        for i, e in enumerate(world.encounters)
-    ]
-    enrollments = [
-        Enrollment(
-            t.patient_id,
-            t.encounter_id,
-            t.plan_code,
-            t.plan_version,
-            enrolled_at=t.due_at,
-            id=t.enrollment_id,
-        )
-        for t in world.tasks
-    ]
     return {
-        "patients": [m.patient_values(p) for p in patients],
+        "patients": [m.patient_values(p) for p in world_patients(world)],
         "encounters": [m.encounter_values(e) for e in world.encounters],
-        "enrollments": [m.enrollment_values(e) for e in enrollments],
+        "enrollments": [m.enrollment_values(e) for e in world_enrollments(world)],
         "tasks": [m.task_values(t) for t in world.tasks],
         "call_attempts": [m.attempt_values(a) for a in world.attempts],
         "responses": [m.response_values(r) for r in world.responses],

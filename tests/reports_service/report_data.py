@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import random
+import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from nurse_app.domain.model import (
     Answer,
@@ -126,3 +128,27 @@ def month_of_records(ward: str, nurses: tuple[str, ...], *, count: int = 14, see
                     )
                 )
     return data
+
+
+T = TypeVar("T")
+
+
+def race(run: Callable[[str], T], replicas: int = 3) -> tuple[list[T], list[BaseException]]:
+    """``run(worker)`` on ``replicas`` threads released together (workers "replica-0"…): results, errors."""
+    results: list[T] = []
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(replicas)
+
+    def one(name: str) -> None:
+        try:
+            barrier.wait()
+            results.append(run(name))
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=one, args=(f"replica-{i}",)) for i in range(replicas)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return results, errors

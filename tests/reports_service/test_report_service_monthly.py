@@ -4,13 +4,12 @@ code, a plain "no data" report for an empty month, listing and scope-checked dow
 from __future__ import annotations
 
 import io
-import threading
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from pypdf import PdfReader
-from report_data import month_of_records
+from report_data import month_of_records, race
 from service_helpers import World
 from sqlalchemy import func, select
 
@@ -60,22 +59,7 @@ def test_completed_months() -> None:
 
 def test_concurrent_jobs_build_each_ward_month_once(database: Database, hospital: dict[str, Any]) -> None:
     wards = [hospital["a"], hospital["b"], hospital["empty"]]
-    results: list[job.PassResult] = []
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(3)
-
-    def run(name: str) -> None:
-        try:
-            barrier.wait()
-            results.append(job.run_pass(database, clock=clock, wards=wards, worker=name))
-        except BaseException as error:
-            errors.append(error)
-
-    threads = [threading.Thread(target=run, args=(f"replica-{i}",)) for i in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    results, errors = race(lambda name: job.run_pass(database, clock=clock, wards=wards, worker=name))
     assert not errors, errors
     built = sorted(item for result in results for item in result.built)
     assert built == sorted((ward, "2026-10") for ward in wards)

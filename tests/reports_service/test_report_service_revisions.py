@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import dataclasses
 import io
-import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from pypdf import PdfReader
-from report_data import month_of_records
+from report_data import month_of_records, race
 from service_helpers import World
 from sqlalchemy import select
 
@@ -116,22 +115,7 @@ def test_late_calls_make_one_new_revision_whatever_the_replicas(
     late = late_call(ward, ward_month["nurse"], datetime(2026, 10, 30, 3, 0, tzinfo=UTC))
     assert all(r["status"] == "applied" for r in desk.push(*late))
 
-    results: list[job.PassResult] = []
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(3)
-
-    def run(name: str) -> None:
-        try:
-            barrier.wait()
-            results.append(job.run_pass(database, clock=at(LATER), wards=[ward], worker=name))
-        except BaseException as error:
-            errors.append(error)
-
-    threads = [threading.Thread(target=run, args=(f"replica-{i}",)) for i in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    results, errors = race(lambda name: job.run_pass(database, clock=at(LATER), wards=[ward], worker=name))
     assert not errors, errors
     assert not any(r.failed for r in results)
     assert sorted(item for r in results for item in r.rebuilt) == [(ward, MONTH)]

@@ -12,11 +12,11 @@ from collections.abc import Iterator
 os.environ["QT_QPA_PLATFORM"] = "offscreen"  # before pytest-qt makes the QApplication
 
 import pytest
-from desk_fixtures import DESK_NOW, DESK_SEED, build_desk_cache
+from desk_fixtures import build_desk_cache, demo_context
 from PySide6.QtCore import QSettings
 from sqlalchemy import Engine
 
-from nurse_app.demo.generate import DEMO_NURSE, demo_staff
+from nurse_app.demo.generate import DEMO_NURSE
 from nurse_app.desk.context import DeskContext
 
 
@@ -40,8 +40,7 @@ def desk_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
 
 @pytest.fixture
 def desk_ctx(desk_engine: Engine) -> DeskContext:
-    user = next(u for u in demo_staff(DESK_SEED).users if u.username == DEMO_NURSE)
-    return DeskContext(desk_engine, user, device="PC-CARD1-TEST", clock=lambda: DESK_NOW)
+    return demo_context(desk_engine, DEMO_NURSE, "PC-CARD1-TEST")
 
 
 @pytest.fixture(autouse=True)

@@ -11,14 +11,12 @@ from __future__ import annotations
 import statistics
 
 import pytest
-from desk_fixtures import DESK_NOW, DESK_SEED
-from sqlalchemy import func, select
+from desk_fixtures import demo_context, show_dashboard, task_audits
 
-from nurse_app.demo.generate import DEMO_MANAGER, DEMO_NURSE, demo_staff
+from nurse_app.demo.generate import DEMO_MANAGER, DEMO_NURSE
 from nurse_app.desk.context import DeskContext
 from nurse_app.reports.headline import FIGURE_KEYS, Figure
 from nurse_app.reports.scope import WardNotPermitted, month_period
-from nurse_app.store.models import AuditEventRow
 from ui.dashboard.behind import BREAKDOWN_KEYS, DrillResult, GroupFilter
 from ui.dashboard.loading import DashboardData, load_dashboard, load_drill
 from ui.operations import wait_for_all
@@ -29,8 +27,7 @@ WAIT = 20_000
 
 
 def _ctx(engine, username: str) -> DeskContext:
-    user = next(u for u in demo_staff(DESK_SEED).users if u.username == username)
-    return DeskContext(engine, user, device="PC-DASH-DRILL", clock=lambda: DESK_NOW)
+    return demo_context(engine, username, "PC-DASH-DRILL")
 
 
 @pytest.fixture(scope="module")
@@ -160,14 +157,7 @@ def test_a_nurse_cannot_drill(desk_engine, data):
 
 @pytest.fixture
 def dashboard(qtbot, manager):
-    from ui.dashboard.window import DashboardWindow
-
-    window = DashboardWindow(manager)
-    qtbot.addWidget(window)
-    window.resize(1366, 740)
-    with qtbot.waitSignal(window.sig_loaded, timeout=WAIT):
-        window.show()
-    yield window
+    yield show_dashboard(qtbot, manager, WAIT)
     wait_for_all()
 
 
@@ -244,12 +234,7 @@ def test_opening_a_patient_from_a_duration_list_is_audited(qtbot, desk_engine, m
     assert dialog.details[0].call_seconds == max(dialog.result.seconds)  # longest call first
 
     def audits() -> int:
-        with manager.unit_of_work() as (_repo, session):
-            return session.scalar(
-                select(func.count())
-                .select_from(AuditEventRow)
-                .where(AuditEventRow.actor == DEMO_MANAGER, AuditEventRow.detail == f"task {row.task_id}")
-            )
+        return task_audits(manager, DEMO_MANAGER, row.task_id)
 
     before = audits()
     dialog.open_button.click()

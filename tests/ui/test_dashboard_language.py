@@ -9,10 +9,9 @@ without reloading, and switching back restores the Chinese texts exactly.
 from __future__ import annotations
 
 import pytest
-from desk_fixtures import DESK_NOW, DESK_SEED
+from desk_fixtures import demo_context, show_dashboard
 
-from nurse_app.demo.generate import DEMO_MANAGER, demo_staff
-from nurse_app.desk.context import DeskContext
+from nurse_app.demo.generate import DEMO_MANAGER
 from ui.i18n import set_language
 from ui.operations import wait_for_all
 
@@ -21,16 +20,7 @@ WAIT = 20_000
 
 @pytest.fixture
 def dashboard(qtbot, desk_engine):
-    from ui.dashboard.window import DashboardWindow
-
-    user = next(u for u in demo_staff(DESK_SEED).users if u.username == DEMO_MANAGER)
-    ctx = DeskContext(desk_engine, user, device="PC-DASH-LANG", clock=lambda: DESK_NOW)
-    window = DashboardWindow(ctx)
-    qtbot.addWidget(window)
-    window.resize(1366, 740)
-    with qtbot.waitSignal(window.sig_loaded, timeout=WAIT):
-        window.show()
-    yield window
+    yield show_dashboard(qtbot, demo_context(desk_engine, DEMO_MANAGER, "PC-DASH-LANG"), WAIT)
     wait_for_all()
 
 

@@ -8,17 +8,15 @@ menu nor the data; the PDF export writes a file off the GUI thread.
 from __future__ import annotations
 
 import pytest
-from desk_fixtures import DESK_NOW, DESK_SEED
-from sqlalchemy import func, select
+from desk_fixtures import DESK_NOW, demo_context, show_dashboard, task_audits
 
-from nurse_app.demo.generate import DEMO_MANAGER, DEMO_NURSE, demo_staff
+from nurse_app.demo.generate import DEMO_MANAGER, DEMO_NURSE
 from nurse_app.desk.context import DeskContext
 from nurse_app.reports.details import missed_follow_ups
 from nurse_app.reports.headline import headline
 from nurse_app.reports.labels import fmt_value
 from nurse_app.reports.records import load_records
 from nurse_app.reports.scope import WardNotPermitted, check_scope, month_period
-from nurse_app.store.models import AuditEventRow
 from ui.dashboard.loading import load_dashboard
 from ui.operations import wait_for_all
 
@@ -28,8 +26,7 @@ WAIT = 20_000
 
 
 def _ctx(engine, username: str) -> DeskContext:
-    user = next(u for u in demo_staff(DESK_SEED).users if u.username == username)
-    return DeskContext(engine, user, device="PC-DASH-TEST", clock=lambda: DESK_NOW)
+    return demo_context(engine, username, "PC-DASH-TEST")
 
 
 @pytest.fixture
@@ -39,14 +36,7 @@ def manager_ctx(desk_engine) -> DeskContext:
 
 @pytest.fixture
 def dashboard(qtbot, manager_ctx):
-    from ui.dashboard.window import DashboardWindow
-
-    window = DashboardWindow(manager_ctx)
-    qtbot.addWidget(window)
-    window.resize(1366, 740)
-    with qtbot.waitSignal(window.sig_loaded, timeout=WAIT):
-        window.show()
-    return window
+    return show_dashboard(qtbot, manager_ctx, WAIT)
 
 
 def test_headline_numbers_are_the_reports_numbers(dashboard, manager_ctx):
@@ -100,12 +90,7 @@ def test_miss_rate_drill_down_lists_the_missed_tasks_and_opening_one_is_audited(
     assert dialog.attempts.item(0, 1).text() == row.attempts[0].nurse
 
     def audits() -> int:
-        with manager_ctx.unit_of_work() as (_repo, session):
-            return session.scalar(
-                select(func.count())
-                .select_from(AuditEventRow)
-                .where(AuditEventRow.actor == DEMO_MANAGER, AuditEventRow.detail == f"task {row.task_id}")
-            )
+        return task_audits(manager_ctx, DEMO_MANAGER, row.task_id)
 
     before = audits()
     dialog.open_button.click()
